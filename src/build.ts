@@ -1,0 +1,178 @@
+import path from 'node:path'
+import type { ResolvedConfig } from './core/config.js'
+import { renderFeeds, type Selection, selectPosts } from './core/pipeline.js'
+import { isKabarError, KabarError } from './errors.js'
+import type { FileSystem } from './io/file-system.js'
+import { readImageSizes } from './io/image-sizes.js'
+import { loadConfig } from './io/load-config.js'
+import { readPosts } from './io/read-posts.js'
+import { writeOutputs } from './io/write-outputs.js'
+
+/** What `build()` accepts: the CLI flags, as a library call. */
+export interface BuildOptions {
+  /** Folder relative paths are resolved from. Default `process.cwd()`. */
+  cwd?: string
+  /** Config file; default: looked up in `cwd`. */
+  config?: string
+  /** Overrides the config's `posts` folder (relative to `cwd`). */
+  posts?: string
+  /** Overrides the config's `out` folder (relative to `cwd`). */
+  out?: string
+  /** Overrides `limit`; 0 means every post. */
+  limit?: number
+  /** Include drafts. */
+  drafts?: boolean
+  /** Include future-dated posts (a preview). */
+  future?: boolean
+  /** Warnings count as errors. */
+  strict?: boolean
+  /** Check only: write nothing. */
+  dryRun?: boolean
+  /** The build's clock. Default: now. */
+  now?: Date
+  /** For fault-injection tests. */
+  fileSystem?: FileSystem
+}
+
+/** One reported problem, as plain data (the JSON report's shape). */
+export interface Problem {
+  severity: 'error' | 'warning'
+  code: string
+  message: string
+  file?: string
+  line?: number
+  field?: string
+}
+
+export interface BuildReport {
+  ok: boolean
+  configFile: string | undefined
+  postsDir: string | undefined
+  outDir: string | undefined
+  posts: { found: number; published: number; shown: number; drafts: number; future: number }
+  /** Items per feed file, by file name. */
+  feeds: Record<string, number>
+  written: string[]
+  unchanged: string[]
+  warnings: Problem[]
+  errors: Problem[]
+  /** When the next future-dated post becomes due: schedule a rebuild then. */
+  nextFutureDate: string | undefined
+}
+
+/**
+ * Builds the feeds: reads the config and posts, renders, and writes the
+ * feed files atomically. Never throws for a user's mistake: problems come
+ * back in the report, and when there is any error nothing is written.
+ */
+export async function build(options: BuildOptions = {}): Promise<BuildReport> {
+  const cwd = options.cwd ?? process.cwd()
+  const report: BuildReport = {
+    ok: false,
+    configFile: undefined,
+    postsDir: undefined,
+    outDir: undefined,
+    posts: { found: 0, published: 0, shown: 0, drafts: 0, future: 0 },
+    feeds: {},
+    written: [],
+    unchanged: [],
+    warnings: [],
+    errors: [],
+    nextFutureDate: undefined,
+  }
+  const problems: KabarError[] = []
+  try {
+    const config = applyOverrides(await loadConfig(cwd, options.config), options, cwd)
+    report.configFile = config.configPath
+    report.postsDir = config.postsDir
+    report.outDir = config.outDir
+    const { sources, problems: readProblems } = await readPosts(config.postsDir, {
+      maxPostSize: config.maxPostSize,
+      ...(options.fileSystem ? { fileSystem: options.fileSystem } : {}),
+    })
+    problems.push(...readProblems)
+    report.posts.found = sources.length + readProblems.filter((problem) => problem.severity === 'error').length
+    const selection = selectPosts(sources, config, {
+      now: options.now ?? new Date(),
+      includeDrafts: options.drafts ?? false,
+      includeFuture: options.future ?? false,
+    })
+    problems.push(...selection.problems)
+    fillCounts(report, selection)
+    if (report.posts.found === 0) {
+      problems.push(
+        new KabarError(
+          'NO_POSTS',
+          `no Markdown posts (*.md) in ${config.postsDir} — add one, or point "posts" at the right folder`,
+          { file: config.postsDir },
+        ),
+      )
+    } else if (selection.published.length === 0 && !hasErrors(problems)) {
+      problems.push(
+        new KabarError(
+          'NO_PUBLISHABLE_POSTS',
+          `none of the ${report.posts.found} posts can be published yet (${report.posts.drafts} drafts, ${report.posts.future} dated in the future) — publish one, or build with --drafts or --future to preview`,
+          { file: config.postsDir },
+        ),
+      )
+    }
+    if (!hasErrors(problems)) {
+      const images = await readImageSizes(selection.shown, options.fileSystem)
+      problems.push(...images.warnings)
+      const rendered = renderFeeds(selection.shown, config, images.sizes)
+      problems.push(...rendered.warnings)
+      for (const [format, count] of Object.entries(rendered.itemCounts)) {
+        const name = config.output[format as keyof typeof config.output]
+        if (name !== undefined) report.feeds[name] = count
+      }
+      const blocked = hasErrors(problems) || (options.strict === true && problems.length > 0)
+      if (!blocked && options.dryRun !== true) {
+        const written = await writeOutputs(
+          config.outDir,
+          rendered.files,
+          options.fileSystem ? { fileSystem: options.fileSystem } : {},
+        )
+        report.written = written.written
+        report.unchanged = written.unchanged
+      }
+    }
+  } catch (error) {
+    if (!isKabarError(error)) throw error
+    problems.push(error)
+  }
+  for (const problem of problems) {
+    const isError = problem.severity === 'error' || options.strict === true
+    ;(isError ? report.errors : report.warnings).push(toProblem(problem, isError))
+  }
+  report.ok = report.errors.length === 0
+  return report
+}
+
+function hasErrors(problems: readonly KabarError[]): boolean {
+  return problems.some((problem) => problem.severity === 'error')
+}
+
+function applyOverrides(config: ResolvedConfig, options: BuildOptions, cwd: string): ResolvedConfig {
+  return {
+    ...config,
+    postsDir: options.posts === undefined ? config.postsDir : path.resolve(cwd, options.posts),
+    outDir: options.out === undefined ? config.outDir : path.resolve(cwd, options.out),
+    limit: options.limit ?? config.limit,
+  }
+}
+
+function fillCounts(report: BuildReport, selection: Selection): void {
+  report.posts.published = selection.published.length
+  report.posts.shown = selection.shown.length
+  report.posts.drafts = selection.drafts.length
+  report.posts.future = selection.future.length
+  report.nextFutureDate = selection.nextFutureDate?.toISOString()
+}
+
+function toProblem(error: KabarError, isError: boolean): Problem {
+  const problem: Problem = { severity: isError ? 'error' : 'warning', code: error.code, message: error.message }
+  if (error.file !== undefined) problem.file = error.file
+  if (error.line !== undefined) problem.line = error.line
+  if (error.field !== undefined) problem.field = error.field
+  return problem
+}

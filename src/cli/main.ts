@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs'
+import { performance } from 'node:perf_hooks'
+import { type BuildReport, build } from '../build.js'
+import { isKabarError } from '../errors.js'
+import { parseCliArguments, USAGE } from './args.js'
+import { displayPath, formatProblem, formatSummary } from './report.js'
+
+export interface CliContext {
+  cwd: string
+  stdout: NodeJS.WritableStream
+  stderr: NodeJS.WritableStream
+  env: NodeJS.ProcessEnv
+  /** The build's clock; tests fix it. */
+  now?: Date
+}
+
+export const EXIT_OK = 0
+export const EXIT_FAILED = 1
+export const EXIT_USAGE = 2
+
+/** Runs the CLI and returns its exit code; only this function's caller sets `process.exitCode`. */
+export async function main(argv: readonly string[], context: Partial<CliContext> = {}): Promise<number> {
+  const { cwd = process.cwd(), stdout = process.stdout, stderr = process.stderr, env = process.env } = context
+  let args: ReturnType<typeof parseCliArguments>
+  try {
+    args = parseCliArguments(argv)
+  } catch (error) {
+    if (!isKabarError(error)) throw error
+    stderr.write(`kabar: ${error.message}\n\n${USAGE}\n`)
+    return EXIT_USAGE
+  }
+  if (args.command === 'help') {
+    stdout.write(`${USAGE}\n`)
+    return EXIT_OK
+  }
+  if (args.command === 'version') {
+    stdout.write(`${readVersion()}\n`)
+    return EXIT_OK
+  }
+  const started = performance.now()
+  let report: BuildReport
+  try {
+    report = await build({
+      cwd,
+      ...(args.config !== undefined && { config: args.config }),
+      ...(args.posts !== undefined && { posts: args.posts }),
+      ...(args.out !== undefined && { out: args.out }),
+      ...(args.limit !== undefined && { limit: args.limit }),
+      drafts: args.drafts,
+      future: args.future,
+      strict: args.strict,
+      dryRun: args.command === 'check',
+      ...(context.now !== undefined && { now: context.now }),
+    })
+  } catch (error) {
+    // Not a user's mistake: a bug. Say so plainly; the stack only with DEBUG.
+    stderr.write(`kabar: internal error: ${(error as Error).message}\n`)
+    if (env.DEBUG) stderr.write(`${(error as Error).stack}\n`)
+    else stderr.write('Run again with DEBUG=1 for details, and please report it.\n')
+    return EXIT_FAILED
+  }
+  const elapsed = performance.now() - started
+  if (args.json) {
+    stdout.write(`${JSON.stringify(toJsonReport(report, cwd), null, 2)}\n`)
+  }
+  for (const problem of report.errors) stderr.write(`${formatProblem(problem, cwd)}\n`)
+  if (!args.quiet) for (const problem of report.warnings) stderr.write(`${formatProblem(problem, cwd)}\n`)
+  if (!report.ok || !args.quiet) {
+    const summary = formatSummary(report, cwd, elapsed, args.command === 'check')
+    ;(args.json || !report.ok ? stderr : stdout).write(`${summary}\n`)
+  }
+  return report.ok ? EXIT_OK : EXIT_FAILED
+}
+
+/** The JSON report: paths relative to the current folder, like the text one. */
+function toJsonReport(report: BuildReport, cwd: string) {
+  const relative = (file: string | undefined) => (file === undefined ? undefined : displayPath(file, cwd))
+  const problems = (list: BuildReport['errors']) =>
+    list.map((problem) => ({ ...problem, file: relative(problem.file) }))
+  return {
+    ...report,
+    configFile: relative(report.configFile),
+    postsDir: relative(report.postsDir),
+    outDir: relative(report.outDir),
+    errors: problems(report.errors),
+    warnings: problems(report.warnings),
+  }
+}
+
+function readVersion(): string {
+  const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string
+  }
+  return packageJson.version
+}

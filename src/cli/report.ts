@@ -1,0 +1,39 @@
+import path from 'node:path'
+import type { BuildReport, Problem } from '../build.js'
+
+/**
+ * The only place problems become text. One line each, as compilers do:
+ * `posts/foo.md:3: date "2025-02-30" is not a real date — write it as …`
+ */
+export function formatProblem(problem: Problem, cwd: string): string {
+  const location = problem.file === undefined ? 'kabar' : displayPath(problem.file, cwd)
+  const line = problem.line === undefined ? '' : `:${problem.line}`
+  const label = problem.severity === 'warning' ? 'warning: ' : ''
+  return `${location}${line}: ${label}${problem.message}`
+}
+
+export function formatSummary(report: BuildReport, cwd: string, elapsedMs: number, isDryRun: boolean): string {
+  const outDir = report.outDir === undefined ? 'dist' : displayPath(report.outDir, cwd)
+  if (!report.ok) {
+    const count = report.errors.length
+    return `kabar: ${count} ${count === 1 ? 'error' : 'errors'}; nothing was written, the feeds in ${outDir}/ are as they were.`
+  }
+  const items = Object.values(report.feeds)[0] ?? 0
+  const skipped = [
+    report.posts.drafts > 0 ? `${report.posts.drafts} draft${report.posts.drafts === 1 ? '' : 's'}` : '',
+    report.posts.future > 0 ? `${report.posts.future} future` : '',
+  ].filter(Boolean)
+  const postsLine = `${report.posts.published} posts${skipped.length > 0 ? ` (${skipped.join(', ')} skipped)` : ''}, ${items} per feed`
+  if (isDryRun) return `kabar check: ${postsLine}; nothing written.`
+  const written = report.written.length > 0 ? `wrote ${report.written.join(' ')}` : ''
+  const unchanged = report.unchanged.length > 0 ? `${report.unchanged.join(' ')} unchanged` : ''
+  return `kabar: ${postsLine}; ${[written, unchanged].filter(Boolean).join('; ')} in ${outDir}/ (${Math.round(elapsedMs)} ms)`
+}
+
+/** Paths inside `cwd` are shown relative to it, others absolute. */
+export function displayPath(filePath: string, cwd: string): string {
+  const relative = path.relative(cwd, filePath)
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative)
+    ? relative.split(path.sep).join('/')
+    : filePath
+}

@@ -1,0 +1,228 @@
+import path from 'node:path'
+import { z } from 'zod'
+import { KabarError } from '../errors.js'
+import { isValidTimeZone } from './dates.js'
+import { asDirectoryUrl, canonicalUrl, isWebUrl } from './urls.js'
+
+/**
+ * The zod schema is the single source of truth for the config: the
+ * `UserConfig` type is inferred from it, so types and validation never drift.
+ */
+
+const authorObjectSchema = z
+  .object({
+    /** Display name. */
+    name: z.string().min(1),
+    /** E-mail address; RSS `<author>` needs one. */
+    email: z.string().email().optional(),
+    /** Home page of the author. */
+    url: z.string().optional(),
+  })
+  .strict()
+
+const authorSchema = z.union([z.string().min(1), authorObjectSchema])
+
+const outputNameSchema = z.union([z.string().min(1), z.literal(false)])
+
+export const configSchema = z
+  .object({
+    site: z
+      .object({
+        /** Feed title. */
+        title: z.string().min(1),
+        /** Absolute URL of the site; item URLs are built under it. */
+        url: z.string().min(1),
+        /** Channel description; defaults to the title (RSS requires one). */
+        description: z.string().optional(),
+        /** Language tag such as `id` or `en-US`. */
+        language: z.string().optional(),
+        /** IANA zone for dates written without an offset. Default `UTC`. */
+        timezone: z.string().optional(),
+        copyright: z.string().optional(),
+        /** Default author of every post. */
+        author: authorSchema.optional(),
+        /** Authors posts may name by key (`author: redaksi`). */
+        authors: z.record(z.string(), authorSchema).optional(),
+        /** Channel image (logo), absolute or relative to `site.url`. */
+        image: z.string().optional(),
+        /** Small icon, absolute or relative to `site.url`. */
+        favicon: z.string().optional(),
+      })
+      .strict(),
+    /** Pattern for item URLs: `:year`, `:month`, `:day`, `:slug`. Default `/:slug/`. */
+    permalink: z.string().optional(),
+    /** Where the feed files are served. Default `site.url`. */
+    feedUrl: z.string().optional(),
+    /** Folder whose files are served at `site.url` (for local image sizes). */
+    publicDir: z.string().optional(),
+    /** Folder of Markdown posts. Default `posts`. */
+    posts: z.string().optional(),
+    /** Folder the feeds are written to. Default `dist`. */
+    out: z.string().optional(),
+    /** How many of the newest posts each feed holds; 0 means all. Default 20. */
+    limit: z.number().int().min(0).optional(),
+    /** `full` (summary and full HTML) or `summary` only. Default `full`. */
+    content: z.enum(['full', 'summary']).optional(),
+    /** File names of the feeds inside `out`; `false` turns one off. */
+    output: z
+      .object({
+        rss: outputNameSchema.optional(),
+        atom: outputNameSchema.optional(),
+        json: outputNameSchema.optional(),
+      })
+      .strict()
+      .optional(),
+    /** Largest post file accepted, in bytes. Default 1 MiB. */
+    maxPostSize: z.number().int().positive().optional(),
+  })
+  .strict()
+
+/** The config as people write it. */
+export type UserConfig = z.input<typeof configSchema>
+
+/** Identity function that gives editors types in a JavaScript config. */
+export function defineConfig(config: UserConfig): UserConfig {
+  return config
+}
+
+export interface Author {
+  name: string
+  email?: string | undefined
+  url?: string | undefined
+}
+
+export interface OutputNames {
+  rss: string | undefined
+  atom: string | undefined
+  json: string | undefined
+}
+
+/** The config with every default filled in, URLs canonical and paths absolute. */
+export interface ResolvedConfig {
+  configPath: string
+  site: {
+    title: string
+    url: string
+    description: string
+    language: string | undefined
+    timezone: string
+    copyright: string | undefined
+    author: Author | undefined
+    authors: ReadonlyMap<string, Author>
+    image: string | undefined
+    favicon: string | undefined
+  }
+  permalink: string
+  feedUrl: string
+  publicDir: string | undefined
+  postsDir: string
+  outDir: string
+  limit: number
+  content: 'full' | 'summary'
+  output: OutputNames
+  maxPostSize: number
+}
+
+export const DEFAULT_LIMIT = 20
+export const DEFAULT_MAX_POST_SIZE = 1024 * 1024
+
+/**
+ * Validates a raw config object and fills in defaults. Throws one
+ * `KabarError` listing every problem.
+ */
+export function resolveConfig(raw: unknown, options: { configPath: string }): ResolvedConfig {
+  const { configPath } = options
+  const parsed = configSchema.safeParse(raw)
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => describeIssue(issue))
+    throw new KabarError('CONFIG_INVALID', problems.join('; '), {
+      file: configPath,
+      hint: 'See the Config section of the README for every key.',
+    })
+  }
+  const config = parsed.data
+  const problems: string[] = []
+  const configDir = path.dirname(configPath)
+
+  const siteUrl = canonicalUrl(config.site.url)
+  if (siteUrl === undefined || !isWebUrl(siteUrl)) {
+    problems.push(`site.url "${config.site.url}" must be an absolute http(s) URL such as https://example.com/`)
+  }
+  const timezone = config.site.timezone ?? 'UTC'
+  if (!isValidTimeZone(timezone)) {
+    problems.push(`site.timezone "${timezone}" is not an IANA time zone name such as Asia/Jakarta`)
+  }
+  const baseUrl = asDirectoryUrl(siteUrl ?? 'https://invalid.invalid/')
+  const feedUrl = config.feedUrl === undefined ? baseUrl : canonicalUrl(config.feedUrl, baseUrl)
+  if (feedUrl === undefined) problems.push(`feedUrl "${config.feedUrl}" is not a URL`)
+
+  const authors = new Map<string, Author>()
+  for (const [key, author] of Object.entries(config.site.authors ?? {})) {
+    authors.set(key, toAuthor(author))
+  }
+  const permalink = config.permalink ?? '/:slug/'
+  if (!permalink.includes(':slug')) {
+    problems.push(`permalink "${permalink}" must contain :slug, or two posts would share a URL`)
+  }
+
+  const resolveOptionalUrl = (key: string, value: string | undefined): string | undefined => {
+    if (value === undefined) return undefined
+    const url = canonicalUrl(value, baseUrl)
+    if (url === undefined) problems.push(`${key} "${value}" is not a URL`)
+    return url
+  }
+  const image = resolveOptionalUrl('site.image', config.site.image)
+  const favicon = resolveOptionalUrl('site.favicon', config.site.favicon)
+
+  if (problems.length > 0) {
+    throw new KabarError('CONFIG_INVALID', problems.join('; '), { file: configPath })
+  }
+
+  return {
+    configPath,
+    site: {
+      title: config.site.title,
+      url: baseUrl,
+      description: config.site.description ?? config.site.title,
+      language: config.site.language,
+      timezone,
+      copyright: config.site.copyright,
+      author: config.site.author === undefined ? undefined : toAuthor(config.site.author),
+      authors,
+      image,
+      favicon,
+    },
+    permalink,
+    feedUrl: asDirectoryUrl(feedUrl ?? baseUrl),
+    publicDir: config.publicDir === undefined ? undefined : path.resolve(configDir, config.publicDir),
+    postsDir: path.resolve(configDir, config.posts ?? 'posts'),
+    outDir: path.resolve(configDir, config.out ?? 'dist'),
+    limit: config.limit ?? DEFAULT_LIMIT,
+    content: config.content ?? 'full',
+    output: {
+      rss: outputName(config.output?.rss, 'rss.xml'),
+      atom: outputName(config.output?.atom, 'atom.xml'),
+      json: outputName(config.output?.json, 'feed.json'),
+    },
+    maxPostSize: config.maxPostSize ?? DEFAULT_MAX_POST_SIZE,
+  }
+}
+
+function outputName(value: string | false | undefined, fallback: string): string | undefined {
+  if (value === false) return undefined
+  return value ?? fallback
+}
+
+function toAuthor(value: string | { name: string; email?: string | undefined; url?: string | undefined }): Author {
+  return typeof value === 'string' ? { name: value } : { name: value.name, email: value.email, url: value.url }
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const key = issue.path.join('.')
+  if (issue.code === 'unrecognized_keys') {
+    const names = issue.keys.map((name) => (key ? `${key}.${name}` : name))
+    return `unknown key ${names.map((name) => `"${name}"`).join(', ')}`
+  }
+  if (issue.code === 'invalid_type' && issue.input === undefined) return `"${key}" is required`
+  return `"${key}": ${issue.message.replace(/^Invalid input: /, '')}`
+}

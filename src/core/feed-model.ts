@@ -1,0 +1,111 @@
+import type { Author, ResolvedConfig } from './config.js'
+import type { RenderedPost } from './post.js'
+import { canonicalUrl } from './urls.js'
+
+/**
+ * What every format serializes: one neutral description of the feed, with
+ * every decision (ids, links, dates, fallbacks) already taken, so the three
+ * format modules only spell it out.
+ */
+export interface FeedModel {
+  title: string
+  description: string
+  /** Home page of the site. */
+  homeUrl: string
+  /** Absolute URL of each feed file, for self links; `undefined` when that format is off. */
+  feedUrls: { rss: string | undefined; atom: string | undefined; json: string | undefined }
+  language: string | undefined
+  copyright: string | undefined
+  image: string | undefined
+  favicon: string | undefined
+  /** Feed-level author: the site author, else one named after the site. */
+  author: Author
+  /** Newest `updated` (else `date`) among the items: never the clock. */
+  updated: Date
+  /** `full`: summary plus full HTML; `summary`: the summary only. */
+  content: 'full' | 'summary'
+  items: FeedItem[]
+}
+
+export interface FeedItem {
+  id: string
+  url: string
+  title: string
+  summary: string
+  /** Full HTML, or `undefined` when only the summary is published. */
+  contentHtml: string | undefined
+  published: Date
+  updated: Date
+  /** Never empty: falls back to the feed author. */
+  authors: Author[]
+  tags: string[]
+  image: FeedImage | undefined
+  language: string | undefined
+}
+
+export interface FeedImage {
+  url: string
+  type: string | undefined
+  /** Size in bytes, when the file is local; `undefined` when unknown. */
+  length: number | undefined
+}
+
+/** Sizes of local image files, by absolute path, looked up by the I/O edge. */
+export type ImageSizes = ReadonlyMap<string, number>
+
+/** Posts newest first; equal dates ordered by id so output never depends on file order. */
+export function comparePostsNewestFirst(a: { date: Date; id: string }, b: { date: Date; id: string }): number {
+  return b.date.getTime() - a.date.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+}
+
+export function buildFeedModel(
+  config: ResolvedConfig,
+  posts: readonly RenderedPost[],
+  imageSizes: ImageSizes = new Map(),
+): FeedModel {
+  const feedAuthor = config.site.author ?? { name: config.site.title }
+  const feedFile = (name: string | undefined) => (name === undefined ? undefined : canonicalUrl(name, config.feedUrl))
+  const items = posts.map((post): FeedItem => {
+    const isSummaryOnly = (post.content ?? config.content) === 'summary'
+    return {
+      id: post.id,
+      url: post.url,
+      title: post.title,
+      summary: post.summaryText,
+      contentHtml: isSummaryOnly ? undefined : post.html,
+      published: post.date,
+      updated: post.updated ?? post.date,
+      authors: post.authors.length > 0 ? post.authors : [feedAuthor],
+      tags: post.tags,
+      image:
+        post.image === undefined
+          ? undefined
+          : {
+              url: post.image.url,
+              type: post.image.type,
+              length: post.image.localPath === undefined ? undefined : imageSizes.get(post.image.localPath),
+            },
+      language: post.lang,
+    }
+  })
+  let updated = new Date(0)
+  for (const item of items) if (item.updated > updated) updated = item.updated
+  return {
+    title: config.site.title,
+    description: config.site.description,
+    homeUrl: config.site.url,
+    feedUrls: {
+      rss: feedFile(config.output.rss),
+      atom: feedFile(config.output.atom),
+      json: feedFile(config.output.json),
+    },
+    language: config.site.language,
+    copyright: config.site.copyright,
+    image: config.site.image,
+    favicon: config.site.favicon,
+    author: feedAuthor,
+    updated,
+    content: config.content,
+    items,
+  }
+}

@@ -1,0 +1,135 @@
+import matter from 'gray-matter'
+import { isMap, isScalar, parseDocument } from 'yaml'
+import { KabarError } from '../errors.js'
+import { lineAt } from './text.js'
+
+/**
+ * Frontmatter through gray-matter, but never with its defaults:
+ * - its `js`/`javascript`/`coffee` engines run the frontmatter with `eval`,
+ *   so a post could run code on the build machine: they are replaced by an
+ *   engine that refuses;
+ * - its bundled js-yaml 3 turns `2025-02-30` into 2 March, reads times
+ *   without an offset as UTC, expands aliases without bound and reports no
+ *   field positions, so YAML goes to the `yaml` package (YAML 1.2 core
+ *   schema: dates stay text for our own parser, aliases are bounded, and
+ *   every key keeps its line);
+ * - called without options it caches every input string in a module-level
+ *   object forever, which a long-running watcher cannot afford: passing
+ *   options turns the cache off.
+ */
+
+export interface ParsedFrontmatter {
+  data: Record<string, unknown>
+  /** The Markdown after the frontmatter. */
+  body: string
+  /** 1-based line of the file where `body` starts. */
+  bodyLine: number
+  /** 1-based line of each top-level frontmatter key. */
+  fieldLines: ReadonlyMap<string, number>
+}
+
+/** Aliases are bounded so a "billion laughs" document fails fast instead of eating memory. */
+const MAX_ALIAS_COUNT = 100
+const ALLOWED_LANGUAGES = new Set(['', 'yaml', 'yml', 'json'])
+
+/**
+ * Splits a post into frontmatter data and Markdown body. `text` must already
+ * have LF line endings (gray-matter would hand the engine a block ending in
+ * a lone `\r` otherwise).
+ */
+export function parseFrontmatter(text: string, file: string): ParsedFrontmatter {
+  const language = frontmatterLanguage(text)
+  if (language !== undefined && !ALLOWED_LANGUAGES.has(language)) {
+    throw new KabarError(
+      'FRONTMATTER_ENGINE_FORBIDDEN',
+      `frontmatter "---${language}" is not allowed: kabar never runs code from a post — write the frontmatter as YAML between --- lines`,
+      { file, line: 1 },
+    )
+  }
+  const fieldLines = new Map<string, number>()
+  const refuse = (): never => {
+    throw new KabarError('FRONTMATTER_ENGINE_FORBIDDEN', 'frontmatter that runs code is not allowed', { file, line: 1 })
+  }
+  const parsed = matter(text, {
+    language: 'yaml',
+    engines: {
+      yaml: { parse: (block: string) => parseYamlBlock(block, file, fieldLines) },
+      json: { parse: (block: string) => parseJsonBlock(block, file) },
+      js: { parse: refuse },
+      javascript: { parse: refuse },
+      coffee: { parse: refuse },
+      coffeescript: { parse: refuse },
+      cson: { parse: refuse },
+    },
+  } as unknown as Parameters<typeof matter>[1])
+  const data = parsed.data as unknown
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw new KabarError('FRONTMATTER_INVALID', 'frontmatter must be a list of "key: value" lines', { file, line: 2 })
+  }
+  const body = parsed.content
+  return {
+    data: data as Record<string, unknown>,
+    body,
+    bodyLine: lineAt(text, text.length - body.length),
+    fieldLines,
+  }
+}
+
+/** The word after the opening `---`, or `undefined` when there is no frontmatter. */
+function frontmatterLanguage(text: string): string | undefined {
+  if (!text.startsWith('---')) return undefined
+  const firstLine = text.slice(3, text.indexOf('\n') === -1 ? undefined : text.indexOf('\n'))
+  if (firstLine.startsWith('-')) return undefined
+  return firstLine.trim().toLowerCase()
+}
+
+function parseYamlBlock(block: string, file: string, fieldLines: Map<string, number>): unknown {
+  // gray-matter hands us everything after the opening `---`, starting with
+  // the rest of that line, so line N of `block` is line N of the file.
+  const document = parseDocument(block, { version: '1.2', schema: 'core', uniqueKeys: true, prettyErrors: false })
+  const problem = document.errors[0] ?? document.warnings[0]
+  if (problem) {
+    const line = problem.linePos?.[0]?.line
+    const detail = problem.message.replace(/ at line \d+, column \d+[\s\S]*$/, '')
+    const message =
+      problem.code === 'TAG_RESOLVE_FAILED'
+        ? `frontmatter uses a YAML tag kabar does not accept (${detail.replace('Unresolved tag: ', '')}) — remove the "!!" tag`
+        : `frontmatter is not valid YAML: ${lowerFirst(detail)}`
+    throw new KabarError('FRONTMATTER_INVALID', message, {
+      file,
+      line,
+      hint: 'Check the indentation and quotes on that line.',
+    })
+  }
+  if (isMap(document.contents)) {
+    for (const pair of document.contents.items) {
+      if (isScalar(pair.key) && pair.key.range) {
+        fieldLines.set(String(pair.key.value), lineAt(block, pair.key.range[0]))
+      }
+    }
+  }
+  try {
+    return document.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {}
+  } catch {
+    throw new KabarError(
+      'FRONTMATTER_INVALID',
+      'frontmatter expands YAML aliases too many times — write the values out instead of using * references',
+      { file, line: 2 },
+    )
+  }
+}
+
+function parseJsonBlock(block: string, file: string): unknown {
+  try {
+    return JSON.parse(block)
+  } catch (error) {
+    throw new KabarError('FRONTMATTER_INVALID', `frontmatter is not valid JSON: ${(error as Error).message}`, {
+      file,
+      line: 2,
+    })
+  }
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1)
+}

@@ -1,0 +1,368 @@
+import path from 'node:path'
+import { KabarError, kabarWarning } from '../errors.js'
+import type { Author, ResolvedConfig } from './config.js'
+import { calendarFieldsIn, parseDate } from './dates.js'
+import { parseFrontmatter } from './frontmatter.js'
+import { imageTypeFor } from './media-types.js'
+import type { Post, PostImage, SourceFile } from './post.js'
+import { hasForbiddenCharacters, lineAt, removeForbiddenCharacters, toSingleLine } from './text.js'
+import { canonicalUrl, isWebUrl } from './urls.js'
+
+/**
+ * Field names and the aliases other generators' authors already use, first
+ * match wins. Jekyll, Hugo, Eleventy and Astro posts work unchanged.
+ */
+export const FIELD_ALIASES = {
+  title: ['title'],
+  date: ['date', 'pubDate', 'publishDate', 'published'],
+  updated: ['updated', 'lastmod', 'last_modified_at', 'modified', 'updatedDate'],
+  summary: ['summary', 'description', 'excerpt'],
+  author: ['author', 'authors'],
+  image: ['image'],
+} as const
+
+const DATE_PREFIX = /^(\d{4}-\d{2}-\d{2})-(.+)$/
+
+export interface NormalizeOptions {
+  config: ResolvedConfig
+  /** The build's clock, injected so tests can fix it. */
+  now: Date
+}
+
+export interface NormalizeResult {
+  post: Post | undefined
+  problems: KabarError[]
+}
+
+/**
+ * Turns one source file into a `Post`, or explains every problem with it.
+ * Warnings come back alongside a post; errors come back without one.
+ */
+export function normalizePost(source: SourceFile, options: NormalizeOptions): NormalizeResult {
+  const problems: KabarError[] = []
+  const file = source.path
+  let text = source.text
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
+  text = text.replace(/\r\n?/g, '\n')
+  if (hasForbiddenCharacters(text)) {
+    const firstAt = text.search(/[^\t\n\u0020-\u007E\u00A0-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u)
+    problems.push(
+      kabarWarning(
+        'CHARACTERS_REMOVED',
+        'control or invalid characters were removed (feeds cannot carry them) — delete them from the file to silence this',
+        { file, line: firstAt >= 0 ? lineAt(text, firstAt) : undefined },
+      ),
+    )
+    text = removeForbiddenCharacters(text)
+  }
+
+  let parsed: ReturnType<typeof parseFrontmatter>
+  try {
+    parsed = parseFrontmatter(text, file)
+  } catch (error) {
+    if (error instanceof KabarError) return { post: undefined, problems: [...problems, error] }
+    throw error
+  }
+  const { data, fieldLines } = parsed
+  const field = (names: readonly string[]): { name: string; value: unknown; line: number | undefined } | undefined => {
+    for (const name of names) {
+      const value = data[name]
+      if (value !== undefined && value !== null && value !== '') return { name, value, line: fieldLines.get(name) }
+    }
+    return undefined
+  }
+  const fail = (fieldName: string, line: number | undefined, code: KabarError['code'], message: string) => {
+    problems.push(new KabarError(code, message, { file, line: line ?? 1, field: fieldName }))
+  }
+  const { config, now } = options
+  const fileName = path.basename(source.relativePath)
+  const fileStem = fileName.replace(/\.(md|markdown)$/i, '')
+  const dateFromName = DATE_PREFIX.exec(fileStem)
+
+  // title
+  let title = ''
+  const titleField = field(FIELD_ALIASES.title)
+  if (titleField === undefined) {
+    fail('title', 1, 'FIELD_MISSING', 'title is missing — add a line "title: Your title" to the frontmatter')
+  } else if (['string', 'number', 'boolean'].includes(typeof titleField.value)) {
+    title = toSingleLine(String(titleField.value))
+    if (title === '')
+      fail('title', titleField.line, 'FIELD_MISSING', 'title is empty — write the post title after "title:"')
+  } else {
+    fail('title', titleField.line, 'FIELD_INVALID', 'title must be text — put the title in quotes on one line')
+  }
+
+  // date: frontmatter, else the Jekyll-style file name
+  let date: Date | undefined
+  const dateField = field(
+    FIELD_ALIASES.date.filter((name) => !(name === 'published' && typeof data[name] === 'boolean')),
+  )
+  if (dateField !== undefined) {
+    date = readDate(dateField.name, dateField.value, dateField.line)
+  } else if (dateFromName?.[1] !== undefined) {
+    date = readDate('date', dateFromName[1], undefined, `file name ${fileName}`)
+  } else {
+    fail(
+      'date',
+      1,
+      'FIELD_MISSING',
+      'date is missing — add a line "date: YYYY-MM-DD" to the frontmatter, or start the file name with the date',
+    )
+  }
+
+  const updatedField = field(FIELD_ALIASES.updated)
+  const updated = updatedField ? readDate(updatedField.name, updatedField.value, updatedField.line) : undefined
+  if (updated && date && updated < date) {
+    fail(
+      updatedField?.name ?? 'updated',
+      updatedField?.line,
+      'DATE_INVALID',
+      `${updatedField?.name} is earlier than the post's date — an update cannot come before publication`,
+    )
+  }
+  if (updated && updated > now) {
+    fail(
+      updatedField?.name ?? 'updated',
+      updatedField?.line,
+      'DATE_INVALID',
+      `${updatedField?.name} is in the future — set it to when the post was really changed`,
+    )
+  }
+
+  // slug and URL
+  const slugField = field(['slug'])
+  const slug =
+    typeof slugField?.value === 'string' || typeof slugField?.value === 'number'
+      ? String(slugField.value).trim()
+      : defaultSlug(source.relativePath, dateFromName?.[2])
+  let url: string | undefined
+  const urlField = field(['permalink', 'url'])
+  if (urlField !== undefined) {
+    url = typeof urlField.value === 'string' ? resolveSitePath(urlField.value, config.site.url) : undefined
+    if (url === undefined || !isWebUrl(url)) {
+      fail(
+        urlField.name,
+        urlField.line,
+        'FIELD_INVALID',
+        `${urlField.name} "${String(urlField.value)}" is not a URL or a path such as /2025/my-post/`,
+      )
+    }
+  } else if (date !== undefined) {
+    url = resolveSitePath(expandPermalink(config.permalink, slug, date, config.site.timezone), config.site.url)
+  }
+
+  // id: pinned in frontmatter, else the item URL
+  let id = url
+  const idField = field(['id'])
+  if (idField !== undefined) {
+    const written = String(idField.value)
+    const canonical = canonicalUrl(written)
+    if (canonical === undefined || typeof idField.value !== 'string') {
+      fail(
+        'id',
+        idField.line,
+        'FIELD_INVALID',
+        `id "${written}" is not an absolute IRI — use a URL or a tag: or urn: IRI`,
+      )
+    } else if (canonical !== written) {
+      fail(
+        'id',
+        idField.line,
+        'ID_NOT_CANONICAL',
+        `id "${written}" is not in canonical form — write it as "${canonical}"`,
+      )
+    } else {
+      id = canonical
+    }
+  }
+
+  const authors = readAuthors(field(FIELD_ALIASES.author))
+  const tags = readTags(data)
+  const summaryField = field(FIELD_ALIASES.summary)
+  const summary =
+    summaryField && ['string', 'number'].includes(typeof summaryField.value)
+      ? toSingleLine(String(summaryField.value))
+      : undefined
+  const image = readImage(field(FIELD_ALIASES.image), url)
+  const isDraft = data.draft === true || isFalsy(data.published)
+  const lang = typeof data.lang === 'string' ? data.lang.trim() : undefined
+  const content = data.content === 'summary' || data.content === 'full' ? data.content : undefined
+
+  if (
+    problems.some((problem) => problem.severity === 'error') ||
+    date === undefined ||
+    id === undefined ||
+    url === undefined
+  ) {
+    return { post: undefined, problems }
+  }
+  return {
+    post: {
+      file,
+      slug,
+      title,
+      date,
+      updated,
+      id,
+      url,
+      authors,
+      tags,
+      summary,
+      image,
+      isDraft,
+      lang,
+      content,
+      body: parsed.body,
+      bodyLine: parsed.bodyLine,
+    },
+    problems,
+  }
+
+  function readDate(name: string, value: unknown, line: number | undefined, from?: string): Date | undefined {
+    if (typeof value !== 'string') {
+      fail(
+        name,
+        line,
+        'DATE_INVALID',
+        `${name} ${JSON.stringify(value)} is not a date — write it as YYYY-MM-DD or "YYYY-MM-DD HH:MM"`,
+      )
+      return undefined
+    }
+    const result = parseDate(value, config.site.timezone)
+    if (!result.ok) {
+      const where = from ? ` in the ${from}` : ''
+      fail(
+        name,
+        line,
+        'DATE_INVALID',
+        `${name} "${value}"${where} ${result.reason} — write it as YYYY-MM-DD or "YYYY-MM-DD HH:MM"`,
+      )
+      return undefined
+    }
+    return result.value.date
+  }
+
+  function readAuthors(authorField: ReturnType<typeof field>): Author[] {
+    if (authorField === undefined) return []
+    const values = Array.isArray(authorField.value) ? authorField.value : [authorField.value]
+    const authors: Author[] = []
+    for (const value of values) {
+      if (typeof value === 'string' && value.trim() !== '') {
+        authors.push(config.site.authors.get(value.trim()) ?? { name: toSingleLine(value) })
+      } else if (value && typeof value === 'object' && typeof (value as Author).name === 'string') {
+        const { name, email, url: authorUrl } = value as Author
+        authors.push({
+          name: toSingleLine(name),
+          email: typeof email === 'string' ? email.trim() : undefined,
+          url: typeof authorUrl === 'string' ? canonicalUrl(authorUrl, config.site.url) : undefined,
+        })
+      } else {
+        fail(
+          authorField.name,
+          authorField.line,
+          'FIELD_INVALID',
+          `${authorField.name} must be a name, a key of site.authors, or {name, email, url}`,
+        )
+      }
+    }
+    return authors
+  }
+
+  function readImage(imageField: ReturnType<typeof field>, itemUrl: string | undefined): PostImage | undefined {
+    if (imageField === undefined || itemUrl === undefined) return undefined
+    if (typeof imageField.value !== 'string') {
+      fail(
+        imageField.name,
+        imageField.line,
+        'FIELD_INVALID',
+        `${imageField.name} must be a URL or a path such as /images/photo.jpg`,
+      )
+      return undefined
+    }
+    const written = imageField.value.trim()
+    const imageUrl = canonicalUrl(written, itemUrl)
+    if (imageUrl === undefined || !isWebUrl(imageUrl)) {
+      problems.push(
+        kabarWarning('URL_INVALID', `${imageField.name} "${written}" is not a usable URL, so the post has no image`, {
+          file,
+          line: imageField.line,
+          field: imageField.name,
+        }),
+      )
+      return undefined
+    }
+    return {
+      url: imageUrl,
+      type: imageTypeFor(new URL(imageUrl).pathname),
+      localPath: localImagePath(written, imageUrl),
+    }
+  }
+
+  /** Where the image file sits on disk: beside the post, or in `publicDir` under the URL's path. */
+  function localImagePath(written: string, imageUrl: string): string | undefined {
+    if (isWebUrl(written) || written.startsWith('//')) {
+      if (!imageUrl.startsWith(config.site.url)) return undefined
+    }
+    const sitePath = new URL(config.site.url).pathname
+    const urlPath = decodeURIComponent(new URL(imageUrl).pathname)
+    if (!urlPath.startsWith(sitePath) || config.publicDir === undefined) return undefined
+    const candidate = path.resolve(config.publicDir, `.${urlPath.slice(sitePath.length - 1)}`)
+    // Never look outside publicDir, whatever `../` the writer typed.
+    return candidate.startsWith(config.publicDir + path.sep) ? candidate : undefined
+  }
+}
+
+function readTags(data: Record<string, unknown>): string[] {
+  const tags = new Map<string, string>()
+  for (const name of ['tags', 'categories', 'category']) {
+    const value = data[name]
+    const values = Array.isArray(value) ? value : value === undefined || value === null ? [] : [value]
+    for (const item of values) {
+      if (typeof item !== 'string' && typeof item !== 'number') continue
+      const tag = toSingleLine(String(item))
+      // Readers group by tag text; "AI" and "ai" are one topic.
+      if (tag !== '' && !tags.has(tag.toLowerCase())) tags.set(tag.toLowerCase(), tag)
+    }
+  }
+  return [...tags.values()]
+}
+
+/** `published: false`, and Jekyll's YAML 1.1 spellings `no` and `off`. */
+function isFalsy(value: unknown): boolean {
+  return value === false || (typeof value === 'string' && ['false', 'no', 'off'].includes(value.trim().toLowerCase()))
+}
+
+/** The file name without extension and date prefix; for `index.md`, its folder's name. */
+export function defaultSlug(relativePath: string, nameWithoutDate: string | undefined): string {
+  const parts = relativePath.split('/')
+  const fileName = parts.at(-1) ?? relativePath
+  const stem = fileName.replace(/\.(md|markdown)$/i, '')
+  if (stem.toLowerCase() === 'index' && parts.length > 1) {
+    const folder = parts.at(-2) ?? stem
+    return DATE_PREFIX.exec(folder)?.[2] ?? folder
+  }
+  return nameWithoutDate ?? stem
+}
+
+/** Fills `:year`, `:month`, `:day` (in the site's timezone) and `:slug` into a permalink pattern. */
+export function expandPermalink(pattern: string, slug: string, date: Date, timeZone: string): string {
+  const { year, month, day } = calendarFieldsIn(date, timeZone)
+  const encodedSlug = slug.split('/').map(encodeURIComponent).join('/')
+  return pattern
+    .replaceAll(':year', year)
+    .replaceAll(':month', month)
+    .replaceAll(':day', day)
+    .replaceAll(':slug', encodedSlug)
+    .replaceAll(':title', encodedSlug)
+}
+
+/**
+ * Resolves a path written for the site (`/2025/post/`) under `site.url`, so
+ * a site served from `https://x.org/blog/` gets `https://x.org/blog/2025/post/`.
+ * Absolute URLs are kept as they are (made canonical).
+ */
+export function resolveSitePath(sitePath: string, siteUrl: string): string | undefined {
+  const trimmed = sitePath.trim()
+  if (/^[a-z][a-z0-9+.-]*:/i.test(trimmed)) return canonicalUrl(trimmed)
+  return canonicalUrl(trimmed.replace(/^\/+/, ''), siteUrl)
+}

@@ -1,0 +1,129 @@
+import { KabarError } from '../errors.js'
+import { FORMAT_NAMES, type FormatName, formats } from '../formats/index.js'
+import type { ResolvedConfig } from './config.js'
+import { buildFeedModel, comparePostsNewestFirst, type ImageSizes } from './feed-model.js'
+import { normalizePost } from './normalize.js'
+import type { Post, RenderedPost, SourceFile } from './post.js'
+import { renderPost } from './render.js'
+
+/**
+ * The pure core of a build: source files in, feed files out. No file
+ * system, no clock (time arrives as `now`), no console.
+ */
+
+export interface SelectOptions {
+  now: Date
+  /** Include `draft: true` posts. */
+  includeDrafts?: boolean
+  /** Include posts dated after `now` (a preview). */
+  includeFuture?: boolean
+}
+
+export interface Selection {
+  /** The posts each feed shows, newest first, at most `config.limit` (0: all). */
+  shown: Post[]
+  /** Every publishable post, newest first. */
+  published: Post[]
+  drafts: Post[]
+  future: Post[]
+  /** Errors stop the build; warnings do not (unless strict). */
+  problems: KabarError[]
+  /** Earliest date among future posts: when a rebuild would publish one. */
+  nextFutureDate: Date | undefined
+}
+
+/** Normalizes every source, drops drafts and future posts, checks duplicates and sorts. */
+export function selectPosts(sources: readonly SourceFile[], config: ResolvedConfig, options: SelectOptions): Selection {
+  const problems: KabarError[] = []
+  const published: Post[] = []
+  const drafts: Post[] = []
+  const future: Post[] = []
+  for (const source of sources) {
+    const { post, problems: postProblems } = normalizePost(source, { config, now: options.now })
+    problems.push(...postProblems)
+    if (post === undefined) continue
+    if (post.isDraft && !options.includeDrafts) drafts.push(post)
+    else if (post.date > options.now && !options.includeFuture) future.push(post)
+    else published.push(post)
+  }
+  problems.push(...findDuplicates(published))
+  published.sort(comparePostsNewestFirst)
+  const shown = config.limit === 0 ? published : published.slice(0, config.limit)
+  const nextFutureDate = future.reduce<Date | undefined>(
+    (earliest, post) => (earliest === undefined || post.date < earliest ? post.date : earliest),
+    undefined,
+  )
+  return { shown, published, drafts, future, problems, nextFutureDate }
+}
+
+/** Two posts with one id or one URL would merge in readers: name both files. */
+function findDuplicates(posts: readonly Post[]): KabarError[] {
+  const problems: KabarError[] = []
+  const byId = new Map<string, Post>()
+  const byUrl = new Map<string, Post>()
+  const ordered = [...posts].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))
+  for (const post of ordered) {
+    const sameId = byId.get(post.id)
+    const sameUrl = byUrl.get(post.url)
+    if (sameId !== undefined) {
+      problems.push(
+        new KabarError(
+          'DUPLICATE_ID',
+          `id ${post.id} is also the id of ${sameId.file} — give one of them another slug or id`,
+          {
+            file: post.file,
+            line: 1,
+            field: 'id',
+          },
+        ),
+      )
+    } else if (sameUrl !== undefined) {
+      problems.push(
+        new KabarError(
+          'DUPLICATE_URL',
+          `URL ${post.url} is also the URL of ${sameUrl.file} — give one of them another slug`,
+          {
+            file: post.file,
+            line: 1,
+            field: 'slug',
+          },
+        ),
+      )
+    }
+    byId.set(post.id, post)
+    byUrl.set(post.url, post)
+  }
+  return problems
+}
+
+export interface RenderedFeeds {
+  /** Feed file name (inside the output folder) → its contents. */
+  files: Map<string, string>
+  itemCounts: Partial<Record<FormatName, number>>
+  warnings: KabarError[]
+}
+
+/** Renders the shown posts' Markdown and serializes every enabled format. */
+export function renderFeeds(
+  posts: readonly Post[],
+  config: ResolvedConfig,
+  imageSizes: ImageSizes = new Map(),
+  render: (post: Post) => ReturnType<typeof renderPost> = renderPost,
+): RenderedFeeds {
+  const warnings: KabarError[] = []
+  const rendered = posts.map((post): RenderedPost => {
+    const result = render(post)
+    warnings.push(...result.warnings)
+    return { ...post, html: result.html, summaryText: result.summaryText }
+  })
+  const model = buildFeedModel(config, rendered, imageSizes)
+  const files = new Map<string, string>()
+  const itemCounts: Partial<Record<FormatName, number>> = {}
+  for (const format of FORMAT_NAMES) {
+    const name = config.output[format]
+    if (name === undefined) continue
+    files.set(name, formats[format](model))
+    itemCounts[format] = model.items.length
+  }
+  return { files, itemCounts, warnings }
+}

@@ -1,0 +1,55 @@
+import type { Author } from './config.js'
+
+/** A post file as read from disk, before anything is parsed. */
+export interface SourceFile {
+  /** Absolute path. */
+  path: string
+  /** Path relative to the posts folder, with `/` separators. */
+  relativePath: string
+  /** The file's text, already decoded from UTF-8. */
+  text: string
+}
+
+/** An image that goes with a post: the featured image, an enclosure in RSS. */
+export interface PostImage {
+  url: string
+  /** MIME type from the file extension, when it is a known image type. */
+  type: string | undefined
+  /** Absolute path of the file on disk, when it is served from `publicDir` or sits beside the post. */
+  localPath: string | undefined
+}
+
+/** A post after its frontmatter was validated and normalized. */
+export interface Post {
+  /** Absolute path of the source file. */
+  file: string
+  slug: string
+  title: string
+  date: Date
+  updated: Date | undefined
+  /** Entry id: a pinned `id`, else the item URL. Canonical, never re-normalized. */
+  id: string
+  /** Absolute, canonical URL of the item. */
+  url: string
+  authors: Author[]
+  tags: string[]
+  /** Summary written in frontmatter, as plain text. */
+  summary: string | undefined
+  image: PostImage | undefined
+  isDraft: boolean
+  lang: string | undefined
+  /** Per-post opt-out of full content (`content: summary`). */
+  content: 'full' | 'summary' | undefined
+  /** The Markdown body. */
+  body: string
+  /** 1-based line where the body starts in the file. */
+  bodyLine: number
+}
+
+/** A post whose Markdown was rendered for a feed. */
+export interface RenderedPost extends Post {
+  /** Sanitized HTML with every URL absolute. */
+  html: string
+  /** Plain-text summary: frontmatter, else `<!--more-->`, else the first paragraph. */
+  summaryText: string
+}

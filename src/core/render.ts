@@ -1,0 +1,258 @@
+import type { Element, ElementContent, Root as HastRoot, Properties } from 'hast'
+import type { Root as MdastRoot, RootContent } from 'mdast'
+import { toString as mdastToString } from 'mdast-util-to-string'
+import rehypeRaw from 'rehype-raw'
+import rehypeSanitize, { defaultSchema } from 'rehype-sanitize'
+import rehypeStringify from 'rehype-stringify'
+import { remark } from 'remark'
+import remarkGfm from 'remark-gfm'
+import remarkRehype from 'remark-rehype'
+import type { Processor } from 'unified'
+import { visit } from 'unist-util-visit'
+import { VFile } from 'vfile'
+import { type KabarError, kabarWarning } from '../errors.js'
+import type { Post } from './post.js'
+import { toSingleLine, truncateAtWord } from './text.js'
+import { canonicalUrl } from './urls.js'
+
+/**
+ * Markdown → safe HTML with absolute URLs.
+ *
+ * remark-html can only drop all raw HTML or pass it through unsanitized, and
+ * it never exposes the HTML tree, so kabar runs the same unified pieces
+ * remark-html wraps, with two steps of its own in between:
+ *
+ *   remark + GFM → remark-rehype → rehype-raw (parse raw HTML)
+ *   → embeds become links → rehype-sanitize (GitHub's schema, counted)
+ *   → every URL made absolute → rehype-stringify
+ */
+
+/** Summaries cut from the body stop near this many characters. */
+export const SUMMARY_LENGTH = 300
+
+export interface RenderResult {
+  html: string
+  summaryText: string
+  warnings: KabarError[]
+}
+
+interface RenderData {
+  itemUrl: string
+  post: Post
+  warnings: KabarError[]
+  summaryText?: string
+  /** How many of each element and attribute the tree had before sanitizing. */
+  counts?: Map<string, number>
+}
+
+const SAFE_EXTRA_TAGS = ['abbr', 'figure', 'figcaption', 'mark', 'small', 'cite', 'time', 'u', 'video', 'audio']
+
+/**
+ * GitHub's schema (rehype-sanitize's default) plus harmless elements people
+ * write in posts. `clobberPrefix` is empty because remark-rehype already
+ * prefixes footnote ids with `user-content-`: the default would prefix them
+ * a second time and break every footnote link.
+ */
+const sanitizeSchema = {
+  ...defaultSchema,
+  clobberPrefix: '',
+  tagNames: [...(defaultSchema.tagNames ?? []), ...SAFE_EXTRA_TAGS],
+  strip: ['script', 'style', 'template', 'svg', 'math', 'noscript', 'textarea', 'select', 'button'],
+  attributes: {
+    ...defaultSchema.attributes,
+    abbr: ['title'],
+    time: ['dateTime'],
+    video: ['src', 'poster', 'controls', 'width', 'height', 'preload', 'loop', 'muted', 'playsInline'],
+    audio: ['src', 'controls', 'preload', 'loop', 'muted'],
+    source: [...(defaultSchema.attributes?.source ?? []), 'src', 'type'],
+  },
+  protocols: { ...defaultSchema.protocols, poster: ['http', 'https'] },
+}
+
+/** Elements that only make sense as live embeds: each becomes a link to its source. */
+const EMBED_TAGS = new Set(['iframe', 'embed', 'object', 'frame'])
+
+/** Attributes holding one URL, by hast property name. */
+const URL_PROPERTIES = ['href', 'src', 'poster', 'cite'] as const
+
+let processor: Processor<MdastRoot, MdastRoot, HastRoot, HastRoot, string> | undefined
+
+function getProcessor() {
+  processor ??= remark()
+    .use(remarkGfm)
+    .use(() => extractSummary)
+    .use(remarkRehype, { allowDangerousHtml: true })
+    .use(rehypeRaw)
+    .use(() => replaceEmbeds)
+    .use(() => countBeforeSanitizing)
+    .use(rehypeSanitize, sanitizeSchema)
+    .use(() => reportSanitized)
+    .use(() => absolutizeUrls)
+    .use(rehypeStringify)
+    .freeze() as unknown as Processor<MdastRoot, MdastRoot, HastRoot, HastRoot, string>
+  return processor
+}
+
+/** Renders a post's Markdown body for a feed. */
+export function renderPost(post: Post): RenderResult {
+  const data: RenderData = { itemUrl: post.url, post, warnings: [] }
+  const file = new VFile({ value: post.body, path: post.file, data: { kabar: data } })
+  const html = String(getProcessor().processSync(file)).trim()
+  const summaryText = post.summary ?? data.summaryText ?? ''
+  return { html, summaryText, warnings: data.warnings }
+}
+
+function dataOf(file: VFile): RenderData {
+  return file.data.kabar as RenderData
+}
+
+/**
+ * The summary is the text before a `<!--more-->` marker (as Hugo and Jekyll
+ * do), else the first paragraph, as plain text cut near 300 characters.
+ */
+function extractSummary(tree: MdastRoot, file: VFile): void {
+  const data = dataOf(file)
+  if (data.post.summary !== undefined) return
+  const moreIndex = tree.children.findIndex(
+    (node) => node.type === 'html' && /^<!--\s*more\s*-->$/i.test(node.value.trim()),
+  )
+  const summaryNodes: RootContent[] =
+    moreIndex >= 0
+      ? tree.children.slice(0, moreIndex).filter((node) => node.type !== 'html')
+      : tree.children.filter((node) => node.type === 'paragraph' && plainText(node) !== '').slice(0, 1)
+  const text = toSingleLine(summaryNodes.map(plainText).join(' '))
+  data.summaryText = moreIndex >= 0 ? text : truncateAtWord(text, SUMMARY_LENGTH)
+}
+
+function replaceEmbeds(tree: HastRoot, file: VFile): void {
+  const data = dataOf(file)
+  visit(tree, 'element', (node, index, parent) => {
+    if (!EMBED_TAGS.has(node.tagName) || parent === undefined || index === undefined) return
+    const source = firstString(node.properties.src, node.properties.data)
+    const replacement: ElementContent[] = []
+    if (source !== undefined && /^(https?:)?\/\/|^[^:]*$/i.test(source.trim())) {
+      const label = firstString(node.properties.title) ?? source
+      replacement.push({
+        type: 'element',
+        tagName: 'a',
+        properties: { href: source },
+        children: [{ type: 'text', value: label }],
+      })
+    }
+    data.warnings.push(
+      kabarWarning(
+        'EMBED_REPLACED',
+        replacement.length > 0
+          ? `embedded <${node.tagName}> cannot play in feed readers, so it was replaced by a link to ${source}`
+          : `embedded <${node.tagName}> has no usable source and was removed`,
+        { file: data.post.file, line: lineOf(node, data) },
+      ),
+    )
+    parent.children.splice(index, 1, ...replacement)
+    return index + replacement.length
+  })
+}
+
+function countBeforeSanitizing(tree: HastRoot, file: VFile): void {
+  dataOf(file).counts = countNodes(tree)
+}
+
+/** What the sanitizer removed is a warning: nothing a writer wrote vanishes silently. */
+function reportSanitized(tree: HastRoot, file: VFile): void {
+  const data = dataOf(file)
+  const before = data.counts ?? new Map<string, number>()
+  const after = countNodes(tree)
+  const removed: string[] = []
+  for (const [key, count] of before) {
+    const lost = count - (after.get(key) ?? 0)
+    if (lost > 0) removed.push(`${key}${lost > 1 ? ` ×${lost}` : ''}`)
+  }
+  if (removed.length > 0) {
+    data.warnings.push(
+      kabarWarning('HTML_SANITIZED', `raw HTML that is unsafe in feed readers was removed: ${removed.join(', ')}`, {
+        file: data.post.file,
+        line: data.post.bodyLine,
+      }),
+    )
+  }
+}
+
+function countNodes(tree: HastRoot): Map<string, number> {
+  const counts = new Map<string, number>()
+  const add = (key: string) => counts.set(key, (counts.get(key) ?? 0) + 1)
+  visit(tree, 'element', (node) => {
+    add(`<${node.tagName}>`)
+    for (const [name, value] of Object.entries(node.properties)) {
+      if (value !== undefined && value !== null && value !== false) add(`${attributeName(name)}=`)
+    }
+  })
+  return counts
+}
+
+function attributeName(property: string): string {
+  if (property === 'className') return 'class'
+  if (property === 'htmlFor') return 'for'
+  return property.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)
+}
+
+/**
+ * Feed readers show content away from the site, so relative URLs point
+ * nowhere (and many readers ignore `xml:base`): resolve each one against
+ * the item's own URL, on the tree, in all three formats alike.
+ */
+function absolutizeUrls(tree: HastRoot, file: VFile): void {
+  const data = dataOf(file)
+  visit(tree, 'element', (node) => {
+    const properties: Properties = node.properties
+    for (const name of URL_PROPERTIES) {
+      const value = properties[name]
+      if (typeof value !== 'string') continue
+      const resolved = canonicalUrl(value.trim(), data.itemUrl)
+      if (resolved === undefined) {
+        delete properties[name]
+        data.warnings.push(
+          kabarWarning('URL_INVALID', `${name}="${value}" is not a valid URL and was removed — check it for typos`, {
+            file: data.post.file,
+            line: lineOf(node, data),
+          }),
+        )
+      } else {
+        properties[name] = resolved
+      }
+    }
+    const srcSet = properties.srcSet
+    if (typeof srcSet === 'string' || Array.isArray(srcSet)) {
+      properties.srcSet = resolveSrcSet(Array.isArray(srcSet) ? srcSet.join(',') : srcSet, data.itemUrl)
+    }
+  })
+}
+
+/** Resolves each candidate URL of a `srcset` (`a.jpg 1x, b.jpg 2x`). */
+export function resolveSrcSet(srcSet: string, base: string): string {
+  return srcSet
+    .split(/,\s+|,(?=\S+\s)/)
+    .map((candidate) => candidate.trim())
+    .filter((candidate) => candidate !== '')
+    .map((candidate) => {
+      const [url = '', ...descriptors] = candidate.split(/\s+/)
+      const resolved = canonicalUrl(url, base)
+      return resolved === undefined ? undefined : [resolved, ...descriptors].join(' ')
+    })
+    .filter((candidate) => candidate !== undefined)
+    .join(', ')
+}
+
+function firstString(...values: unknown[]): string | undefined {
+  for (const value of values) if (typeof value === 'string' && value.trim() !== '') return value
+  return undefined
+}
+
+function lineOf(node: Element, data: RenderData): number {
+  const line = node.position?.start.line
+  return line === undefined ? data.post.bodyLine : data.post.bodyLine + line - 1
+}
+
+/** The words of a Markdown node: no raw HTML, no image alt text. */
+function plainText(node: RootContent): string {
+  return mdastToString(node, { includeHtml: false, includeImageAlt: false }).trim()
+}

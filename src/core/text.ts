@@ -1,0 +1,49 @@
+/**
+ * Characters no feed may carry. XML 1.0 forbids C0 controls other than tab,
+ * LF and CR, and lone surrogates; the W3C validator also flags C1 controls,
+ * U+FFFD (a decoding accident) and the Unicode noncharacters. JSON could
+ * carry them escaped, but a reader would show garbage, so all three formats
+ * drop the same set.
+ */
+const FORBIDDEN_CHARACTERS =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: these are exactly the characters we remove
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFD\uFDD0-\uFDEF\uFFFE\uFFFF]|[\uD83F\uD87F\uD8BF\uD8FF\uD93F\uD97F\uD9BF\uD9FF\uDA3F\uDA7F\uDABF\uDAFF\uDB3F\uDB7F\uDBBF\uDBFF][\uDFFE\uDFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
+
+/** True when `text` holds a character that {@link removeForbiddenCharacters} would drop. */
+export function hasForbiddenCharacters(text: string): boolean {
+  FORBIDDEN_CHARACTERS.lastIndex = 0
+  const found = FORBIDDEN_CHARACTERS.test(text)
+  FORBIDDEN_CHARACTERS.lastIndex = 0
+  return found
+}
+
+export function removeForbiddenCharacters(text: string): string {
+  return text.replace(FORBIDDEN_CHARACTERS, '')
+}
+
+/** Titles, names and tags are one line of text: runs of white space become one space. */
+export function toSingleLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim()
+}
+
+/**
+ * Cuts `text` at a word boundary so that it is at most about `maxLength`
+ * characters, adding an ellipsis when anything was cut.
+ */
+export function truncateAtWord(text: string, maxLength: number): string {
+  const characters = Array.from(text)
+  if (characters.length <= maxLength) return text
+  const head = characters.slice(0, maxLength).join('')
+  const lastSpace = head.search(/\s\S*$/)
+  const cut = lastSpace > maxLength * 0.6 ? head.slice(0, lastSpace) : head
+  return `${cut.replace(/[\s,.;:!?—–-]+$/u, '')}…`
+}
+
+/** 1-based line number of the character at `offset` in `text`. */
+export function lineAt(text: string, offset: number): number {
+  let line = 1
+  for (let index = text.indexOf('\n'); index !== -1 && index < offset; index = text.indexOf('\n', index + 1)) {
+    line++
+  }
+  return line
+}

@@ -1,0 +1,173 @@
+import path from 'node:path'
+import type { SourceFile } from '../core/post.js'
+import { lineAt } from '../core/text.js'
+import { KabarError, kabarWarning } from '../errors.js'
+import { errorCode, type FileSystem, nodeFileSystem } from './file-system.js'
+
+export interface ReadPostsResult {
+  sources: SourceFile[]
+  problems: KabarError[]
+}
+
+const POST_EXTENSION = /\.(md|markdown)$/i
+/** Files read at once: enough to keep the disk busy, few enough to stay under the open-file limit. */
+const READ_CONCURRENCY = 64
+
+/**
+ * Reads every `*.md` / `*.markdown` under `postsDir`, recursively. Names
+ * starting with `_` or `.` are skipped (drafts folders, editor files).
+ */
+export async function readPosts(
+  postsDir: string,
+  options: { maxPostSize: number; fileSystem?: FileSystem },
+): Promise<ReadPostsResult> {
+  const fileSystem = options.fileSystem ?? nodeFileSystem
+  const problems: KabarError[] = []
+  const paths: string[] = []
+  try {
+    await collectPostPaths(postsDir, fileSystem, paths, problems)
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT' || errorCode(error) === 'ENOTDIR') {
+      throw new KabarError(
+        'POSTS_DIR_MISSING',
+        `the posts folder ${postsDir} does not exist — create it or set "posts" in the config`,
+        {
+          file: postsDir,
+        },
+      )
+    }
+    throw error
+  }
+  paths.sort()
+  const sources: (SourceFile | undefined)[] = new Array(paths.length)
+  let next = 0
+  const worker = async () => {
+    while (next < paths.length) {
+      const index = next++
+      const filePath = paths[index] as string
+      sources[index] = await readPost(filePath, postsDir, options.maxPostSize, fileSystem, problems)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, paths.length) }, worker))
+  return { sources: sources.filter((source) => source !== undefined), problems }
+}
+
+async function collectPostPaths(
+  directory: string,
+  fileSystem: FileSystem,
+  paths: string[],
+  problems: KabarError[],
+): Promise<void> {
+  const entries = await fileSystem.readdir(directory, { withFileTypes: true })
+  for (const entry of entries) {
+    if (entry.name.startsWith('_') || entry.name.startsWith('.')) continue
+    const entryPath = path.join(directory, entry.name)
+    if (entry.isDirectory()) {
+      await collectPostPaths(entryPath, fileSystem, paths, problems)
+    } else if (POST_EXTENSION.test(entry.name)) {
+      if (entry.isFile()) {
+        paths.push(entryPath)
+      } else if (entry.isSymbolicLink()) {
+        // Linked files are read; linked folders are not followed, so a link
+        // loop cannot make the walk endless.
+        const target = await fileSystem.stat(entryPath).catch(() => undefined)
+        if (target?.isFile()) paths.push(entryPath)
+        else
+          problems.push(
+            kabarWarning('POST_UNREADABLE', 'is a link to something that is not a file, so it was skipped', {
+              file: entryPath,
+            }),
+          )
+      } else {
+        problems.push(
+          kabarWarning('POST_UNREADABLE', 'is not a regular file (a pipe or device?), so it was skipped', {
+            file: entryPath,
+          }),
+        )
+      }
+    }
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+async function readPost(
+  filePath: string,
+  postsDir: string,
+  maxPostSize: number,
+  fileSystem: FileSystem,
+  problems: KabarError[],
+): Promise<SourceFile | undefined> {
+  let bytes: Buffer
+  try {
+    const stats = await fileSystem.stat(filePath)
+    if (stats.size > maxPostSize) {
+      problems.push(
+        new KabarError(
+          'POST_TOO_LARGE',
+          `is ${formatBytes(stats.size)}, over the ${formatBytes(maxPostSize)} limit for one post — split it, move embedded data out, or raise "maxPostSize" in the config`,
+          { file: filePath },
+        ),
+      )
+      return undefined
+    }
+    bytes = await fileSystem.readFile(filePath)
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') {
+      // Deleted between listing and reading (an editor's save, a git checkout).
+      problems.push(
+        kabarWarning('POST_UNREADABLE', 'disappeared while the build was reading it, so it was skipped', {
+          file: filePath,
+        }),
+      )
+      return undefined
+    }
+    problems.push(
+      new KabarError(
+        'POST_UNREADABLE',
+        `cannot be read (${errorCode(error) ?? String(error)}) — check its permissions`,
+        { file: filePath },
+      ),
+    )
+    return undefined
+  }
+  let text: string
+  try {
+    text = utf8.decode(bytes)
+  } catch {
+    const badOffset = findInvalidUtf8(bytes)
+    const line = lineAt(bytes.subarray(0, badOffset).toString('latin1'), badOffset)
+    problems.push(
+      new KabarError('POST_NOT_UTF8', 'is not valid UTF-8 text — save it as UTF-8 in your editor', {
+        file: filePath,
+        line,
+      }),
+    )
+    return undefined
+  }
+  return { path: filePath, relativePath: path.relative(postsDir, filePath).split(path.sep).join('/'), text }
+}
+
+/** Offset of the first byte that is not part of a valid UTF-8 sequence. */
+function findInvalidUtf8(bytes: Buffer): number {
+  let low = 0
+  let high = bytes.length
+  // Binary search on the longest valid prefix; a cut inside a multi-byte
+  // sequence at the end of a prefix is allowed by `stream: true`.
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2)
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, middle), { stream: true })
+      low = middle
+    } catch {
+      high = middle - 1
+    }
+  }
+  return low
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MiB`
+  if (bytes >= 1024) return `${Math.round(bytes / 1024)} KiB`
+  return `${bytes} bytes`
+}
