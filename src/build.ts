@@ -1,7 +1,7 @@
 import path from 'node:path'
 import type { ResolvedConfig } from './core/config.js'
 import { renderFeeds, type Selection, selectPosts } from './core/pipeline.js'
-import { isKabarError, KabarError } from './errors.js'
+import { isKabarError, KabarError, KabarErrorList } from './errors.js'
 import type { FileSystem } from './io/file-system.js'
 import { readImageSizes } from './io/image-sizes.js'
 import { loadConfig } from './io/load-config.js'
@@ -103,7 +103,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
       problems.push(
         new KabarError(
           'NO_POSTS',
-          `no Markdown posts (*.md) in ${config.postsDir} — add one, or point "posts" at the right folder`,
+          'there are no Markdown posts (*.md) in this folder — add one, or point "posts" in the config at the right folder',
           { file: config.postsDir },
         ),
       )
@@ -111,7 +111,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
       problems.push(
         new KabarError(
           'NO_PUBLISHABLE_POSTS',
-          `none of the ${report.posts.found} posts can be published yet (${report.posts.drafts} drafts, ${report.posts.future} dated in the future) — publish one, or build with --drafts or --future to preview`,
+          `none of the ${report.posts.found} posts can be published yet (drafts: ${report.posts.drafts}, dated in the future: ${report.posts.future}) — publish one, or build with --drafts or --future to preview`,
           { file: config.postsDir },
         ),
       )
@@ -137,9 +137,12 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
       }
     }
   } catch (error) {
-    if (!isKabarError(error)) throw error
-    problems.push(error)
+    if (error instanceof KabarErrorList) problems.push(...error.errors)
+    else if (isKabarError(error)) problems.push(error)
+    else throw error
   }
+  // One post's problems together, in file order, whatever order they were found in.
+  problems.sort((a, b) => compareText(a.file ?? '', b.file ?? '') || (a.line ?? 0) - (b.line ?? 0))
   for (const problem of problems) {
     const isError = problem.severity === 'error' || options.strict === true
     ;(isError ? report.errors : report.warnings).push(toProblem(problem, isError))
@@ -175,4 +178,9 @@ function toProblem(error: KabarError, isError: boolean): Problem {
   if (error.line !== undefined) problem.line = error.line
   if (error.field !== undefined) problem.field = error.field
   return problem
+}
+
+/** Code-point order: the same on every machine, whatever its locale. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
 }

@@ -80,6 +80,17 @@ export function kabarWarning(
   return new KabarError(code, message, { ...details, severity: 'warning' })
 }
 
+/** Several problems found together (every bad key of a config, say), reported one per line. */
+export class KabarErrorList extends Error {
+  override readonly name = 'KabarErrorList'
+  readonly errors: readonly KabarError[]
+
+  constructor(errors: readonly KabarError[]) {
+    super(errors.map((error) => error.message).join('\n'))
+    this.errors = errors
+  }
+}
+
 export function isKabarError(value: unknown): value is KabarError {
   return value instanceof KabarError
 }

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { z } from 'zod'
-import { KabarError } from '../errors.js'
+import { KabarError, KabarErrorList } from '../errors.js'
 import { isValidTimeZone } from './dates.js'
 import { asDirectoryUrl, canonicalUrl, isWebUrl } from './urls.js'
 
@@ -31,13 +31,18 @@ export const configSchema = z
         /** Feed title. */
         title: z.string().min(1),
         /** Absolute URL of the site; item URLs are built under it. */
-        url: z.string().min(1),
+        url: z.string().refine((value) => isWebUrl(canonicalUrl(value) ?? ''), {
+          message: 'must be an absolute http(s) URL such as https://example.com/',
+        }),
         /** Channel description; defaults to the title (RSS requires one). */
         description: z.string().optional(),
         /** Language tag such as `id` or `en-US`. */
         language: z.string().optional(),
         /** IANA zone for dates written without an offset. Default `UTC`. */
-        timezone: z.string().optional(),
+        timezone: z
+          .string()
+          .refine(isValidTimeZone, { message: 'must be an IANA time zone name such as Asia/Jakarta' })
+          .optional(),
         copyright: z.string().optional(),
         /** Default author of every post. */
         author: authorSchema.optional(),
@@ -50,7 +55,10 @@ export const configSchema = z
       })
       .strict(),
     /** Pattern for item URLs: `:year`, `:month`, `:day`, `:slug`. Default `/:slug/`. */
-    permalink: z.string().optional(),
+    permalink: z
+      .string()
+      .refine((value) => value.includes(':slug'), { message: 'must contain :slug, or two posts would share a URL' })
+      .optional(),
     /** Where the feed files are served. Default `site.url`. */
     feedUrl: z.string().optional(),
     /** Folder whose files are served at `site.url` (for local image sizes). */
@@ -134,25 +142,16 @@ export function resolveConfig(raw: unknown, options: { configPath: string }): Re
   const { configPath } = options
   const parsed = configSchema.safeParse(raw)
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => describeIssue(issue))
-    throw new KabarError('CONFIG_INVALID', problems.join('; '), {
-      file: configPath,
-      hint: 'See the Config section of the README for every key.',
-    })
+    throw new KabarErrorList(
+      parsed.error.issues.map((issue) => new KabarError('CONFIG_INVALID', describeIssue(issue), { file: configPath })),
+    )
   }
   const config = parsed.data
   const problems: string[] = []
   const configDir = path.dirname(configPath)
 
-  const siteUrl = canonicalUrl(config.site.url)
-  if (siteUrl === undefined || !isWebUrl(siteUrl)) {
-    problems.push(`site.url "${config.site.url}" must be an absolute http(s) URL such as https://example.com/`)
-  }
   const timezone = config.site.timezone ?? 'UTC'
-  if (!isValidTimeZone(timezone)) {
-    problems.push(`site.timezone "${timezone}" is not an IANA time zone name such as Asia/Jakarta`)
-  }
-  const baseUrl = asDirectoryUrl(siteUrl ?? 'https://invalid.invalid/')
+  const baseUrl = asDirectoryUrl(canonicalUrl(config.site.url) ?? config.site.url)
   const feedUrl = config.feedUrl === undefined ? baseUrl : canonicalUrl(config.feedUrl, baseUrl)
   if (feedUrl === undefined) problems.push(`feedUrl "${config.feedUrl}" is not a URL`)
 
@@ -161,9 +160,6 @@ export function resolveConfig(raw: unknown, options: { configPath: string }): Re
     authors.set(key, toAuthor(author))
   }
   const permalink = config.permalink ?? '/:slug/'
-  if (!permalink.includes(':slug')) {
-    problems.push(`permalink "${permalink}" must contain :slug, or two posts would share a URL`)
-  }
 
   const resolveOptionalUrl = (key: string, value: string | undefined): string | undefined => {
     if (value === undefined) return undefined
@@ -175,7 +171,7 @@ export function resolveConfig(raw: unknown, options: { configPath: string }): Re
   const favicon = resolveOptionalUrl('site.favicon', config.site.favicon)
 
   if (problems.length > 0) {
-    throw new KabarError('CONFIG_INVALID', problems.join('; '), { file: configPath })
+    throw new KabarErrorList(problems.map((problem) => new KabarError('CONFIG_INVALID', problem, { file: configPath })))
   }
 
   return {
@@ -223,6 +219,8 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     const names = issue.keys.map((name) => (key ? `${key}.${name}` : name))
     return `unknown key ${names.map((name) => `"${name}"`).join(', ')}`
   }
-  if (issue.code === 'invalid_type' && issue.input === undefined) return `"${key}" is required`
-  return `"${key}": ${issue.message.replace(/^Invalid input: /, '')}`
+  if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) return `"${key}" is required`
+  if (issue.code === 'invalid_type')
+    return `"${key}" must be a ${issue.expected}, ${issue.message.replace(/^.*received /, 'not a ')}`
+  return `"${key}" ${issue.message.replace(/^Invalid input: /, '')}`
 }

@@ -88,6 +88,7 @@ export function buildFeedModel(
       language: post.lang,
     }
   })
+  separateEqualUpdateTimes(items)
   let updated = new Date(0)
   for (const item of items) if (item.updated > updated) updated = item.updated
   return {
@@ -107,5 +108,23 @@ export function buildFeedModel(
     updated,
     content: config.content,
     items,
+  }
+}
+
+/**
+ * The W3C validator warns when two Atom entries share an `updated` value,
+ * which happens whenever two posts carry the same date. A tie is broken by
+ * whole seconds: walking from the oldest listed item up, each item that
+ * collides moves one second later, so readers that sort by date keep
+ * kabar's order. Deterministic, and invisible to people.
+ */
+function separateEqualUpdateTimes(items: FeedItem[]): void {
+  const used = new Set<number>()
+  for (let index = items.length - 1; index >= 0; index--) {
+    const item = items[index] as FeedItem
+    let time = item.updated.getTime()
+    while (used.has(time)) time += 1000
+    used.add(time)
+    if (time !== item.updated.getTime()) item.updated = new Date(time)
   }
 }

@@ -86,7 +86,7 @@ function frontmatterLanguage(text: string): string | undefined {
 function parseYamlBlock(block: string, file: string, fieldLines: Map<string, number>): unknown {
   // gray-matter hands us everything after the opening `---`, starting with
   // the rest of that line, so line N of `block` is line N of the file.
-  const document = parseDocument(block, { version: '1.2', schema: 'core', uniqueKeys: true, prettyErrors: false })
+  const document = parseDocument(block, { version: '1.2', schema: 'core', uniqueKeys: true, prettyErrors: true })
   const problem = document.errors[0] ?? document.warnings[0]
   if (problem) {
     const line = problem.linePos?.[0]?.line

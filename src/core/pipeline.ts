@@ -1,3 +1,4 @@
+import path from 'node:path'
 import { KabarError } from '../errors.js'
 import { FORMAT_NAMES, type FormatName, formats } from '../formats/index.js'
 import type { ResolvedConfig } from './config.js'
@@ -46,7 +47,7 @@ export function selectPosts(sources: readonly SourceFile[], config: ResolvedConf
     else if (post.date > options.now && !options.includeFuture) future.push(post)
     else published.push(post)
   }
-  problems.push(...findDuplicates(published))
+  problems.push(...findDuplicates(published, path.dirname(config.configPath)))
   published.sort(comparePostsNewestFirst)
   const shown = config.limit === 0 ? published : published.slice(0, config.limit)
   const nextFutureDate = future.reduce<Date | undefined>(
@@ -57,7 +58,8 @@ export function selectPosts(sources: readonly SourceFile[], config: ResolvedConf
 }
 
 /** Two posts with one id or one URL would merge in readers: name both files. */
-function findDuplicates(posts: readonly Post[]): KabarError[] {
+function findDuplicates(posts: readonly Post[], projectDir: string): KabarError[] {
+  const shown = (post: Post) => path.relative(projectDir, post.file).split(path.sep).join('/')
   const problems: KabarError[] = []
   const byId = new Map<string, Post>()
   const byUrl = new Map<string, Post>()
@@ -69,7 +71,7 @@ function findDuplicates(posts: readonly Post[]): KabarError[] {
       problems.push(
         new KabarError(
           'DUPLICATE_ID',
-          `id ${post.id} is also the id of ${sameId.file} — give one of them another slug or id`,
+          `id ${post.id} is also the id of ${shown(sameId)} — give one of them another slug or id`,
           {
             file: post.file,
             line: 1,
@@ -81,7 +83,7 @@ function findDuplicates(posts: readonly Post[]): KabarError[] {
       problems.push(
         new KabarError(
           'DUPLICATE_URL',
-          `URL ${post.url} is also the URL of ${sameUrl.file} — give one of them another slug`,
+          `URL ${post.url} is also the URL of ${shown(sameUrl)} — give one of them another slug`,
           {
             file: post.file,
             line: 1,

@@ -1,6 +1,7 @@
 import type { Element, ElementContent, Root as HastRoot, Properties } from 'hast'
 import type { Root as MdastRoot, RootContent } from 'mdast'
 import { toString as mdastToString } from 'mdast-util-to-string'
+import { find, html as htmlSchema } from 'property-information'
 import rehypeRaw from 'rehype-raw'
 import rehypeSanitize, { defaultSchema } from 'rehype-sanitize'
 import rehypeStringify from 'rehype-stringify'
@@ -190,9 +191,7 @@ function countNodes(tree: HastRoot): Map<string, number> {
 }
 
 function attributeName(property: string): string {
-  if (property === 'className') return 'class'
-  if (property === 'htmlFor') return 'for'
-  return property.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)
+  return find(htmlSchema, property).attribute
 }
 
 /**

@@ -23,7 +23,7 @@ export async function readImageSizes(
       warnings.push(
         kabarWarning(
           'IMAGE_NOT_FOUND',
-          `image ${post.image?.url} has no file at ${localPath}, so its size is unknown`,
+          `image ${post.image?.url} is not in the public folder, so its enclosure length is unknown — add the file or fix the path`,
           {
             file: post.file,
             field: 'image',
