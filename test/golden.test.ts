@@ -4,7 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { type BuildOptions, build } from '../src/build.js'
-import { displayPath, formatProblem } from '../src/cli/report.js'
+import { formatProblem } from '../src/cli/report.js'
 import { checkAll, reportSkips } from './helpers/conformance.js'
 
 /**
@@ -64,11 +64,7 @@ describe.each(cases)('fixture %s', (name) => {
   it('builds exactly the expected feeds or errors', async () => {
     const { caseDir, workDir, report } = await buildCase(name)
     const expectedDir = path.join(caseDir, 'expected')
-    const messages = [...report.errors, ...report.warnings]
-      .map((problem) =>
-        formatProblem({ ...problem, file: problem.file && displayPath(problem.file, workDir) }, workDir),
-      )
-      .join('\n')
+    const messages = [...report.errors, ...report.warnings].map((problem) => formatProblem(problem, workDir)).join('\n')
     if (!report.ok) {
       await expect(`${messages}\n`).toMatchFileSnapshot(path.join(expectedDir, 'errors.txt'))
       expect(existsSync(path.join(workDir, 'dist'))).toBe(false)
