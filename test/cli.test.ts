@@ -53,7 +53,9 @@ describe('kabar build', () => {
     const result = await run('build')
     expect(result.code).toBe(0)
     expect(result.stderr).toBe('')
-    expect(result.stdout).toMatch(/^kabar: 5 posts \(1 draft skipped\), 5 per feed; wrote rss\.xml atom\.xml feed\.json in dist\//)
+    expect(result.stdout).toMatch(
+      /^kabar: 5 posts \(1 draft skipped\), 5 per feed; wrote rss\.xml atom\.xml feed\.json in dist\//,
+    )
     expect((await readdir(path.join(site, 'dist'))).sort()).toEqual(['atom.xml', 'feed.json', 'rss.xml'])
   })
 
@@ -139,7 +141,10 @@ describe('kabar build', () => {
   })
 
   it('makes warnings errors with --strict', async () => {
-    await writeFile(path.join(site, 'posts', 'script.md'), '---\ntitle: Script\ndate: 2025-01-01\n---\n<script>x()</script>\n\nText.\n')
+    await writeFile(
+      path.join(site, 'posts', 'script.md'),
+      '---\ntitle: Script\ndate: 2025-01-01\n---\n<script>x()</script>\n\nText.\n',
+    )
     expect((await run('build')).code).toBe(0)
     const strict = await run('build', '--strict')
     expect(strict.code).toBe(1)
@@ -164,7 +169,10 @@ describe('kabar build', () => {
   it('loads a kabar.config.mjs that imports nothing from kabar', async () => {
     const json = await readFile(path.join(site, 'kabar.config.json'), 'utf8')
     await rm(path.join(site, 'kabar.config.json'))
-    await writeFile(path.join(site, 'kabar.config.mjs'), `/** @type {import('kabar').UserConfig} */\nexport default ${json}`)
+    await writeFile(
+      path.join(site, 'kabar.config.mjs'),
+      `/** @type {import('kabar').UserConfig} */\nexport default ${json}`,
+    )
     expect((await run('build')).code).toBe(0)
   })
 })
@@ -196,9 +204,13 @@ describe('usage', () => {
 
 describe('the installed binary', () => {
   it('runs from bin/kabar.js in a folder with no package.json', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, [path.join(ROOT, 'bin/kabar.js'), 'build', '--json'], {
-      cwd: site,
-    })
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [path.join(ROOT, 'bin/kabar.js'), 'build', '--json'],
+      {
+        cwd: site,
+      },
+    )
     expect(JSON.parse(stdout).ok).toBe(true)
     expect((await readdir(path.join(site, 'dist'))).sort()).toEqual(['atom.xml', 'feed.json', 'rss.xml'])
   })
