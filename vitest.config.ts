@@ -8,5 +8,6 @@ export default defineConfig({
     // The conformance checkers are separate processes; two workers keep a
     // 2-core machine responsive.
     maxWorkers: 2,
+    reporters: ['default', './test/helpers/summary-reporter.ts'],
   },
 })

@@ -62,6 +62,7 @@ const sanitizeSchema = {
   attributes: {
     ...defaultSchema.attributes,
     abbr: ['title'],
+    img: [...(defaultSchema.attributes?.img ?? []), 'srcSet', 'sizes', 'loading'],
     time: ['dateTime'],
     video: ['src', 'poster', 'controls', 'width', 'height', 'preload', 'loop', 'muted', 'playsInline'],
     audio: ['src', 'controls', 'preload', 'loop', 'muted'],

@@ -35,7 +35,7 @@ export function truncateAtWord(text: string, maxLength: number): string {
   if (characters.length <= maxLength) return text
   const head = characters.slice(0, maxLength).join('')
   const lastSpace = head.search(/\s\S*$/)
-  const cut = lastSpace > maxLength * 0.6 ? head.slice(0, lastSpace) : head
+  const cut = lastSpace > 0 ? head.slice(0, lastSpace) : head
   return `${cut.replace(/[\s,.;:!?—–-]+$/u, '')}…`
 }
 

@@ -1,0 +1,102 @@
+import { remark } from 'remark'
+import remarkGfm from 'remark-gfm'
+import remarkHtml from 'remark-html'
+import { describe, expect, it } from 'vitest'
+import type { Post } from './post.js'
+import { renderPost, resolveSrcSet } from './render.js'
+
+function post(body: string, overrides: Partial<Post> = {}): Post {
+  return {
+    file: '/site/posts/a.md',
+    slug: 'a',
+    title: 'A',
+    date: new Date('2025-01-01T00:00:00Z'),
+    updated: undefined,
+    id: 'https://x.example/2025/a/',
+    url: 'https://x.example/2025/a/',
+    authors: [],
+    tags: [],
+    summary: undefined,
+    image: undefined,
+    isDraft: false,
+    lang: undefined,
+    content: undefined,
+    body,
+    bodyLine: 5,
+    ...overrides,
+  }
+}
+
+describe('renderPost', () => {
+  it('renders plain Markdown exactly as remark-html does', async () => {
+    // remark-html is the renderer the project started with; kabar replaces it
+    // only to keep safe raw HTML and rewrite URLs, so where neither applies
+    // the HTML must be the same.
+    const markdown = [
+      '# Title',
+      '',
+      'Some *emphasis*, **strong**, `code` and ~~strike~~.',
+      '',
+      '- one',
+      '- two',
+      '  1. nested',
+      '',
+      '| a | b |',
+      '| - | - |',
+      '| 1 | 2 |',
+      '',
+      '> quoted',
+      '',
+      '```js',
+      'const x = 1 < 2',
+      '```',
+    ].join('\n')
+    const reference = String(await remark().use(remarkGfm).use(remarkHtml).process(markdown)).trim()
+    expect(renderPost(post(markdown)).html).toBe(reference)
+  })
+
+  it('makes every URL absolute against the item URL', () => {
+    const { html } = renderPost(post('[up](../b/) ![i](img/x.png) <img srcset="a.png 1x, b.png 2x" src="a.png">'))
+    expect(html).toContain('href="https://x.example/2025/b/"')
+    expect(html).toContain('src="https://x.example/2025/a/img/x.png"')
+    expect(html).toContain('srcset="https://x.example/2025/a/a.png 1x, https://x.example/2025/a/b.png 2x"')
+  })
+
+  it('keeps footnote links working: ids prefixed once, anchors absolute', () => {
+    const { html } = renderPost(post('Claim.[^n]\n\n[^n]: Source.'))
+    expect(html).toContain('href="https://x.example/2025/a/#user-content-fn-n" id="user-content-fnref-n"')
+    expect(html).toContain('<li id="user-content-fn-n">')
+    expect(html).not.toContain('user-content-user-content')
+  })
+
+  it('keeps safe raw HTML, removes the unsafe with a warning naming the file', () => {
+    const result = renderPost(
+      post('<abbr title="x">X</abbr> <span onclick="evil()">hi</span>\n\n<script>evil()</script>'),
+    )
+    expect(result.html).toBe('<p><abbr title="x">X</abbr> <span>hi</span></p>')
+    expect(result.warnings.map((warning) => [warning.code, warning.file, warning.message])).toEqual([
+      ['HTML_SANITIZED', '/site/posts/a.md', 'raw HTML that is unsafe in feed readers was removed: onclick=, <script>'],
+    ])
+  })
+
+  it('replaces an embed with a link to its source', () => {
+    const result = renderPost(post('Watch:\n\n<iframe src="https://video.example/embed/1"></iframe>'))
+    expect(result.html).toBe('<p>Watch:</p>\n<a href="https://video.example/embed/1">https://video.example/embed/1</a>')
+    expect(result.warnings[0]?.code).toBe('EMBED_REPLACED')
+    expect(result.warnings[0]?.line).toBe(7)
+  })
+
+  it('summarizes with the first paragraph, or the text before <!--more-->', () => {
+    expect(renderPost(post('![img](a.png)\n\nFirst *para*.\n\nSecond.')).summaryText).toBe('First para.')
+    expect(renderPost(post('One.\n\nTwo.\n\n<!--more-->\n\nThree.')).summaryText).toBe('One. Two.')
+    expect(renderPost(post('Body.', { summary: 'Written summary' })).summaryText).toBe('Written summary')
+  })
+})
+
+describe('resolveSrcSet', () => {
+  it('resolves each candidate and keeps its descriptor', () => {
+    expect(resolveSrcSet('a.jpg 480w,b.jpg 800w', 'https://x.example/p/')).toBe(
+      'https://x.example/p/a.jpg 480w, https://x.example/p/b.jpg 800w',
+    )
+  })
+})
