@@ -18,9 +18,9 @@ export interface BuildJob<Report> {
 
 export interface BuildQueue<Report> {
   /**
-   * Asks for a build and returns its job at once. With no build running it
-   * starts now; while one runs, every request shares a single follow-up
-   * build, which starts when the running one ends and so sees every change.
+   * Asks for a build and returns its job at once. Requests share the job
+   * that has not started yet, so however many arrive while a build runs,
+   * one build follows it, and that build sees every change made before it.
    */
   request(): BuildJob<Report>
   /** A copy of the job with this id, while it is among the recent ones. */
@@ -29,61 +29,76 @@ export interface BuildQueue<Report> {
   settled(options?: { cancelPending?: boolean }): Promise<void>
 }
 
-export interface BuildQueueOptions<Report> {
+export interface BuildQueueOptions {
+  /** Least time between the starts of two builds, in ms. Default 1000. */
+  minIntervalMs?: number
   /** How many finished jobs stay available for lookup. Default 100. */
   keepFinished?: number
-  /** Called after each build with its final job. */
-  onSettled?: (job: BuildJob<Report>) => void
-  /** The clock; tests fix it. */
-  now?: () => Date
 }
 
 /**
- * Runs `runBuild` one at a time, coalescing requests: however many arrive
- * during a build, at most one more build follows it.
+ * Runs `runBuild` (given the job's id, for its log) one at a time, coalescing
+ * requests. Builds start at least `minIntervalMs` apart: a fast build would
+ * otherwise let a burst of calls (a script pushing ten commits) run a build
+ * for each.
  */
 export function createBuildQueue<Report extends { ok: boolean }>(
-  runBuild: () => Promise<Report>,
-  options: BuildQueueOptions<Report> = {},
+  runBuild: (id: string) => Promise<Report>,
+  options: BuildQueueOptions = {},
 ): BuildQueue<Report> {
+  const minIntervalMs = options.minIntervalMs ?? 1000
   const keepFinished = options.keepFinished ?? 100
-  const now = options.now ?? (() => new Date())
   const jobs = new Map<string, BuildJob<Report>>()
-  let running: Promise<void> | undefined
+  /** The job requests join until it starts. */
   let pending: BuildJob<Report> | undefined
+  let draining: Promise<void> | undefined
+  let lastStartedAt = Number.NEGATIVE_INFINITY
+  let interval: { timer: NodeJS.Timeout; wake: () => void } | undefined
 
   function request(): BuildJob<Report> {
     if (pending !== undefined) return { ...pending }
-    const job: BuildJob<Report> = { id: randomUUID(), status: 'queued', requestedAt: now().toISOString() }
+    const job: BuildJob<Report> = { id: randomUUID(), status: 'queued', requestedAt: new Date().toISOString() }
     jobs.set(job.id, job)
     forgetOldJobs()
-    if (running === undefined) start(job)
-    else pending = job
+    pending = job
+    draining ??= drain()
     return { ...job }
   }
 
-  function start(job: BuildJob<Report>): void {
-    running = execute(job).then(() => {
-      running = undefined
-      const next = pending
+  async function drain(): Promise<void> {
+    while (pending !== undefined) {
+      await waitForInterval()
+      const job = pending
       pending = undefined
-      if (next !== undefined) start(next)
+      if (job === undefined) break
+      lastStartedAt = Date.now()
+      await execute(job)
+    }
+    draining = undefined
+  }
+
+  function waitForInterval(): Promise<void> {
+    const delay = lastStartedAt + minIntervalMs - Date.now()
+    return new Promise<void>((resolve) => {
+      if (delay <= 0) return resolve()
+      interval = { timer: setTimeout(resolve, delay), wake: resolve }
+    }).then(() => {
+      interval = undefined
     })
   }
 
   async function execute(job: BuildJob<Report>): Promise<void> {
     job.status = 'running'
-    job.startedAt = now().toISOString()
+    job.startedAt = new Date().toISOString()
     try {
-      const report = await runBuild()
+      const report = await runBuild(job.id)
       job.report = report
       job.status = report.ok ? 'done' : 'failed'
     } catch (error) {
       job.error = (error as Error).message
       job.status = 'failed'
     }
-    job.finishedAt = now().toISOString()
-    options.onSettled?.({ ...job })
+    job.finishedAt = new Date().toISOString()
   }
 
   function forgetOldJobs(): void {
@@ -95,9 +110,14 @@ export function createBuildQueue<Report extends { ok: boolean }>(
     if (settleOptions.cancelPending === true && pending !== undefined) {
       pending.status = 'failed'
       pending.error = 'the server stopped before this build could start'
+      pending.finishedAt = new Date().toISOString()
       pending = undefined
+      if (interval !== undefined) {
+        clearTimeout(interval.timer)
+        interval.wake()
+      }
     }
-    while (running !== undefined) await running
+    while (draining !== undefined) await draining
   }
 
   return {

@@ -1,6 +1,6 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { type BuildJob, type BuildQueue, createBuildQueue } from './build-queue.js'
+import { type BuildQueue, createBuildQueue } from './build-queue.js'
 import { DEFAULT_FEED_FILE_NAMES, type FeedFileNames } from './content-types.js'
 import { createFileStore } from './file-store.js'
 import { HOOK_PATH, handleHookRequest } from './hook.js'
@@ -20,10 +20,10 @@ export interface FeedServerOptions<Report extends { ok: boolean }> {
   hook?: {
     /** The shared secret bodies are signed with. */
     secret: string
-    /** Runs one build (injected, so tests can count builds). */
-    rebuild: () => Promise<Report>
-    /** Called after each hook build. */
-    onBuildSettled?: (job: BuildJob<Report>) => void
+    /** Runs one build, given its job id (injected, so tests can count builds). */
+    rebuild: (id: string) => Promise<Report>
+    /** Least time between the starts of two hook builds, in ms. Default 1000. */
+    minIntervalMs?: number
   }
   /** Told about unexpected failures (answered with 500), for the log. */
   onError?: (error: unknown) => void
@@ -56,14 +56,15 @@ export function createFeedServer<Report extends { ok: boolean }>(
   const builds =
     hook === undefined
       ? undefined
-      : createBuildQueue(hook.rebuild, hook.onBuildSettled === undefined ? {} : { onSettled: hook.onBuildSettled })
+      : createBuildQueue(hook.rebuild, hook.minIntervalMs === undefined ? {} : { minIntervalMs: hook.minIntervalMs })
   const server = http.createServer((request, response) => {
     const pathname = (request.url ?? '').split('?', 1)[0] ?? ''
     const isHookPath = pathname === HOOK_PATH || pathname.startsWith(`${HOOK_PATH}/`)
-    const handled =
-      isHookPath && hook !== undefined && builds !== undefined
+    const handled = !isHookPath
+      ? serveStaticFile(request, response, { store, maxAge })
+      : hook !== undefined && builds !== undefined
         ? handleHookRequest(request, response, pathname, { secret: hook.secret, builds })
-        : serveStaticFile(request, response, { store, maxAge })
+        : answerHookOff(response)
     handled.catch((error: unknown) => {
       options.onError?.(error)
       answerInternalError(response)
@@ -103,6 +104,13 @@ async function closeServer<Report>(server: http.Server, builds: BuildQueue<Repor
   // Whoever still holds a connection open after the last build gets cut off.
   server.closeAllConnections()
   await closed
+}
+
+// The path is reserved for the hook even when it is off, so that turning the
+// hook on never hides a file someone relied on.
+async function answerHookOff(response: http.ServerResponse): Promise<void> {
+  response.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' })
+  response.end('Not found: the publish hook is off (start kabar serve with --hook-secret-env NAME).\n')
 }
 
 function answerInternalError(response: http.ServerResponse): void {
