@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util'
 import { KabarError } from '../errors.js'
 
-export type Command = 'build' | 'check' | 'help' | 'version'
+export type Command = 'build' | 'check' | 'serve' | 'help' | 'version'
 
 export interface CliArguments {
   command: Command
@@ -14,6 +14,21 @@ export interface CliArguments {
   strict: boolean
   json: boolean
   quiet: boolean
+  /** `kabar serve` only: the options below. */
+  serve?: ServeArguments
+}
+
+export interface ServeArguments {
+  port: number
+  host: string
+  /** Rebuild when posts or the config change. */
+  watch: boolean
+  /** Name of the environment variable holding the hook secret; the hook is off without it. */
+  hookSecretEnv?: string
+  /** `git pull --ff-only` in the posts folder before each hook build. */
+  pull: boolean
+  /** `Cache-Control: max-age` in seconds; default 300 (0 with --watch). */
+  maxAge?: number
 }
 
 export const USAGE = `Usage: kabar <command> [options]
@@ -21,6 +36,7 @@ export const USAGE = `Usage: kabar <command> [options]
 Commands:
   build            write RSS 2.0, Atom 1.0 and JSON Feed 1.1 files from Markdown posts
   check            report what a build would do, write nothing
+  serve            serve the output folder over HTTP, with an optional publish hook
 
 Options:
   --config FILE    config file (default: kabar.config.mjs, .js or .json here)
@@ -34,6 +50,14 @@ Options:
   --quiet          print only errors
   -h, --help       show this help
   -v, --version    show the version
+
+Serve options:
+  --port N                 port to listen on (default 4173; 0 picks a free one)
+  --host HOST              address to listen on (default 127.0.0.1)
+  --watch                  rebuild when posts or the config change
+  --max-age SECONDS        Cache-Control max-age of served files (default 300, 0 with --watch)
+  --hook-secret-env NAME   accept signed POST /hooks/rebuild; the secret is read from $NAME
+  --pull                   git pull --ff-only in the posts folder before each hook build
 
 Exit codes: 0 success, 1 invalid post or config or unwritable output, 2 bad usage.`
 
@@ -57,7 +81,8 @@ export function parseCliArguments(argv: readonly string[]): CliArguments {
   if (values.version) return { command: 'version', ...base }
   const [command, ...rest] = positionals
   if (command === undefined) return { command: 'help', ...base }
-  if (command !== 'build' && command !== 'check') throw new KabarError('USAGE', `unknown command "${command}"`)
+  if (command !== 'build' && command !== 'check' && command !== 'serve')
+    throw new KabarError('USAGE', `unknown command "${command}"`)
   if (rest.length > 0) throw new KabarError('USAGE', `unexpected argument "${rest[0]}"`)
   const result: CliArguments = { command, ...base }
   if (values.config !== undefined) result.config = values.config
@@ -68,7 +93,49 @@ export function parseCliArguments(argv: readonly string[]): CliArguments {
       throw new KabarError('USAGE', `--limit takes a whole number (0 for every post), not "${values.limit}"`)
     result.limit = Number(values.limit)
   }
+  if (command === 'serve') result.serve = parseServeArguments(values)
+  else rejectServeOptions(values, command)
   return result
+}
+
+type ParsedValues = ReturnType<typeof parseArgsStrict>['values']
+
+const SERVE_OPTIONS = ['port', 'host', 'watch', 'max-age', 'hook-secret-env', 'pull'] as const
+
+function parseServeArguments(values: ParsedValues): ServeArguments {
+  const serve: ServeArguments = {
+    port: values.port === undefined ? 4173 : wholeNumber('--port', values.port, 65_535),
+    host: values.host ?? '127.0.0.1',
+    watch: values.watch === true,
+    pull: values.pull === true,
+  }
+  if (values['max-age'] !== undefined) serve.maxAge = wholeNumber('--max-age', values['max-age'], 2_147_483_647)
+  const secretEnv = values['hook-secret-env']
+  if (secretEnv !== undefined) {
+    // A value that looks like a secret rather than a name was probably pasted in the wrong place.
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(secretEnv))
+      throw new KabarError(
+        'USAGE',
+        '--hook-secret-env takes the name of an environment variable (like KABAR_HOOK_SECRET), not the secret itself',
+      )
+    serve.hookSecretEnv = secretEnv
+  }
+  if (serve.pull && serve.hookSecretEnv === undefined)
+    throw new KabarError('USAGE', '--pull runs before hook builds: add --hook-secret-env NAME to turn the hook on')
+  return serve
+}
+
+function rejectServeOptions(values: ParsedValues, command: string): void {
+  const misplaced = SERVE_OPTIONS.find((option) => values[option] !== undefined)
+  if (misplaced !== undefined)
+    throw new KabarError('USAGE', `--${misplaced} is an option of kabar serve, not of kabar ${command}`)
+}
+
+function wholeNumber(flag: string, text: string, max: number): number {
+  const value = Number(text)
+  if (!/^\d+$/.test(text) || value > max)
+    throw new KabarError('USAGE', `${flag} takes a whole number from 0 to ${max}, not "${text}"`)
+  return value
 }
 
 function parseArgsStrict(argv: readonly string[]) {
@@ -88,6 +155,12 @@ function parseArgsStrict(argv: readonly string[]) {
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      watch: { type: 'boolean' },
+      'max-age': { type: 'string' },
+      'hook-secret-env': { type: 'string' },
+      pull: { type: 'boolean' },
     },
   })
 }

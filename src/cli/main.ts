@@ -4,6 +4,7 @@ import { type BuildReport, build } from '../build.js'
 import { isKabarError } from '../errors.js'
 import { parseCliArguments, USAGE } from './args.js'
 import { displayPath, formatProblem, formatSummary } from './report.js'
+import { runServe } from './serve.js'
 
 export interface CliContext {
   cwd: string
@@ -12,6 +13,8 @@ export interface CliContext {
   env: NodeJS.ProcessEnv
   /** The build's clock; tests fix it. */
   now?: Date
+  /** Stops a long-running command (`serve`); default: SIGINT or SIGTERM. */
+  signal?: AbortSignal
 }
 
 export const EXIT_OK = 0
@@ -36,6 +39,17 @@ export async function main(argv: readonly string[], context: Partial<CliContext>
   if (args.command === 'version') {
     stdout.write(`${readVersion()}\n`)
     return EXIT_OK
+  }
+  if (args.serve !== undefined) {
+    const { now, signal } = context
+    return runServe(args, args.serve, {
+      cwd,
+      stdout,
+      stderr,
+      env,
+      ...(now !== undefined && { now }),
+      ...(signal !== undefined && { signal }),
+    })
   }
   const started = performance.now()
   let report: BuildReport
