@@ -134,7 +134,7 @@ function pullFailedReport(postsDir: string, output: string): BuildReport {
       {
         severity: 'error',
         code: 'GIT_PULL_FAILED',
-        message: `git pull --ff-only failed, so nothing was built: ${output.split('\n').at(-1) ?? ''} — fix the checkout on the server (a diverged branch needs a manual merge or reset)`,
+        message: `git pull --ff-only failed, so nothing was built: ${output.split('\n').at(-1) ?? ''} — make git pull --ff-only succeed in this folder (a branch that diverged needs a merge or reset by hand)`,
         file: postsDir,
       },
     ],
