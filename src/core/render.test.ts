@@ -100,3 +100,17 @@ describe('resolveSrcSet', () => {
     )
   })
 })
+
+describe('URL schemes', () => {
+  it('keeps a link whose scheme is written in capitals', () => {
+    const result = renderPost(post('Https://Example.org/Page is the source.'))
+    expect(result.html).toBe('<p><a href="https://example.org/Page">Https://Example.org/Page</a> is the source.</p>')
+    expect(result.warnings).toEqual([])
+  })
+
+  it('still removes javascript: and data: URLs', () => {
+    const result = renderPost(post('<a href="JavaScript:alert(1)">x</a> <img src="data:image/png;base64,AAAA">'))
+    expect(result.html).toBe('<p><a>x</a> <img></p>')
+    expect(result.warnings[0]?.message).toBe('raw HTML that is unsafe in feed readers was removed: href=, src=')
+  })
+})

@@ -24,8 +24,8 @@ import { canonicalUrl } from './urls.js'
  * remark-html wraps, with two steps of its own in between:
  *
  *   remark + GFM → remark-rehype → rehype-raw (parse raw HTML)
- *   → embeds become links → rehype-sanitize (GitHub's schema, counted)
- *   → every URL made absolute → rehype-stringify
+ *   → embeds become links → every URL made absolute
+ *   → rehype-sanitize (GitHub's schema, counted) → rehype-stringify
  */
 
 /** Summaries cut from the body stop near this many characters. */
@@ -86,10 +86,13 @@ function getProcessor() {
     .use(remarkRehype, { allowDangerousHtml: true })
     .use(rehypeRaw)
     .use(() => replaceEmbeds)
+    // URLs are resolved before sanitizing: the sanitizer compares schemes
+    // case-sensitively, so `Https://x.org` (a sentence-initial bare link)
+    // would lose its href, while the canonical form keeps it.
+    .use(() => absolutizeUrls)
     .use(() => countBeforeSanitizing)
     .use(rehypeSanitize, sanitizeSchema)
     .use(() => reportSanitized)
-    .use(() => absolutizeUrls)
     .use(rehypeStringify)
     .freeze() as unknown as Processor<MdastRoot, MdastRoot, HastRoot, HastRoot, string>
   return processor
