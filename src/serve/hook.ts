@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { BuildQueue } from './build-queue.js'
 
 /** Bodies larger than this are refused unread (413): a push event is far smaller. */
-export const MAX_HOOK_BODY_BYTES = 1024 * 1024
+const MAX_HOOK_BODY_BYTES = 1024 * 1024
 
 export const HOOK_PATH = '/hooks/rebuild'
 const SIGNATURE_HEADER = 'x-hub-signature-256'
@@ -19,7 +19,7 @@ export interface PublishHook<Report> {
  * Checks a GitHub-style `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of
  * the raw body>` in constant time, so a forger learns nothing from timing.
  */
-export function isValidSignature(secret: string, body: Buffer, header: string | undefined): boolean {
+function isValidSignature(secret: string, body: Buffer, header: string | undefined): boolean {
   const match = header === undefined ? null : SIGNATURE_PATTERN.exec(header.trim())
   if (match?.[1] === undefined) return false
   const expected = createHmac('sha256', secret).update(body).digest()

@@ -46,8 +46,8 @@ export interface FeedServer<Report> {
   close(): Promise<void>
 }
 
-/** Makes the request handler: the hook under `/hooks/`, the out folder everywhere else. */
-export function createFeedServer<Report extends { ok: boolean }>(
+/** Makes the server: the hook under `/hooks/`, the out folder everywhere else. */
+function createFeedServer<Report extends { ok: boolean }>(
   options: FeedServerOptions<Report>,
 ): { server: http.Server; builds: BuildQueue<Report> | undefined } {
   const store = createFileStore(options.root, options.feedFiles ?? DEFAULT_FEED_FILE_NAMES)
@@ -57,7 +57,9 @@ export function createFeedServer<Report extends { ok: boolean }>(
     hook === undefined
       ? undefined
       : createBuildQueue(hook.rebuild, hook.minIntervalMs === undefined ? {} : { minIntervalMs: hook.minIntervalMs })
-  const server = http.createServer((request, response) => {
+  // A client gets 30 s to send its whole request (a hook body trickled in
+  // byte by byte would otherwise hold a connection for Node's default 5 min).
+  const server = http.createServer({ headersTimeout: 20_000, requestTimeout: 30_000 }, (request, response) => {
     const pathname = (request.url ?? '').split('?', 1)[0] ?? ''
     const isHookPath = pathname === HOOK_PATH || pathname.startsWith(`${HOOK_PATH}/`)
     const handled = !isHookPath
