@@ -601,6 +601,7 @@ describe('kabar serve: 100 hook calls against a real build', () => {
   })
 
   it('runs at most 2 builds for 100 valid calls within a second, and serves correct feeds after', async () => {
+    const before = await request(server.url, '/rss.xml', { headers: { 'Accept-Encoding': 'gzip' } })
     await writePost('second.md', 'Second post', '2025-02-01')
     const agent = new http.Agent({ keepAlive: true, maxSockets: 20 })
     const started = performance.now()
@@ -630,6 +631,11 @@ describe('kabar serve: 100 hook calls against a real build', () => {
     expect(builds).toBeGreaterThanOrEqual(1)
     expect(builds).toBeLessThanOrEqual(2)
 
+    const stale = await request(server.url, '/rss.xml', {
+      headers: { 'Accept-Encoding': 'gzip', 'If-None-Match': before.headers.etag as string },
+    })
+    expect(stale.status).toBe(200)
+    expect(stale.headers.etag).not.toBe(before.headers.etag)
     const rss = await request(server.url, '/rss.xml')
     expect(rss.body.equals(await readFile(path.join(site, 'dist', 'rss.xml')))).toBe(true)
     assertWellFormedXml(rss.body.toString())
