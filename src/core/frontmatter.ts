@@ -1,6 +1,7 @@
 import matter from 'gray-matter'
 import { isMap, isScalar, parseDocument } from 'yaml'
 import { KabarError } from '../errors.js'
+import { parseOtherFrontmatter } from './frontmatter-formats.js'
 import { lineAt } from './text.js'
 
 /**
@@ -38,6 +39,9 @@ const ALLOWED_LANGUAGES = new Set(['', 'yaml', 'yml', 'json'])
  * a lone `\r` otherwise).
  */
 export function parseFrontmatter(text: string, file: string): ParsedFrontmatter {
+  // Hugo's TOML and bare-JSON frontmatter, and frontmatter after blank lines.
+  const other = parseOtherFrontmatter(text, file, parseFrontmatter)
+  if (other !== undefined) return other
   const language = frontmatterLanguage(text)
   if (language !== undefined && !ALLOWED_LANGUAGES.has(language)) {
     throw new KabarError(
