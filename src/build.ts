@@ -65,7 +65,18 @@ export interface BuildReport {
  * feed files atomically. Never throws for a user's mistake: problems come
  * back in the report, and when there is any error nothing is written.
  */
-export async function build(options: BuildOptions = {}): Promise<BuildReport> {
+export function build(options: BuildOptions = {}): Promise<BuildReport> {
+  return runBuild(options, {})
+}
+
+/** What a build session carries from one run to the next. */
+export interface BuildContext {
+  /** A config already loaded and resolved (overrides applied): used instead of reading the config file. */
+  config?: ResolvedConfig | undefined
+}
+
+/** One build; a session calls it again with what it kept. */
+export async function runBuild(options: BuildOptions, context: BuildContext): Promise<BuildReport> {
   const cwd = options.cwd ?? process.cwd()
   const report: BuildReport = {
     ok: false,
@@ -82,7 +93,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   }
   const problems: KabarError[] = []
   try {
-    const config = applyOverrides(await loadConfig(cwd, options.config), options, cwd)
+    const config = context.config ?? applyOverrides(await loadConfig(cwd, options.config), options, cwd)
     report.configFile = config.configPath
     report.postsDir = config.postsDir
     report.outDir = config.outDir
