@@ -24,6 +24,10 @@ const authorSchema = z.union([z.string().min(1), authorObjectSchema])
 
 const outputNameSchema = z.union([z.string().min(1), z.literal(false)])
 
+const pageNameSchema = z.union([z.string().min(1), z.boolean()])
+
+const feedListSchema = z.union([z.boolean(), z.array(z.string().min(1))])
+
 export const configSchema = z
   .object({
     site: z
@@ -52,6 +56,8 @@ export const configSchema = z
         image: z.string().optional(),
         /** Small icon, absolute or relative to `site.url`. */
         favicon: z.string().optional(),
+        /** WebSub hub announced in every feed and notified by `kabar ping` (https://www.w3.org/TR/websub/). */
+        hub: z.string().optional(),
       })
       .strict(),
     /** Pattern for item URLs: `:year`, `:month`, `:day`, `:slug`. Default `/:slug/`. */
@@ -77,9 +83,25 @@ export const configSchema = z
         rss: outputNameSchema.optional(),
         atom: outputNameSchema.optional(),
         json: outputNameSchema.optional(),
+        /** The page a browser shows (`feed.html` with `true`). Default off. */
+        html: pageNameSchema.optional(),
+        /** An OPML list of every feed written (`feeds.opml` with `true`). Default off. */
+        opml: pageNameSchema.optional(),
       })
       .strict()
       .optional(),
+    /** More subscription feeds: one per tag and one per author, `true` for all or a list. */
+    feeds: z
+      .object({
+        tags: feedListSchema.optional(),
+        authors: feedListSchema.optional(),
+      })
+      .strict()
+      .optional(),
+    /** RFC 5005 archived feeds: `true`, or `{ pageSize }` (posts per archive page, default 20). */
+    archive: z.union([z.boolean(), z.object({ pageSize: z.number().int().positive().optional() }).strict()]).optional(),
+    /** File next to the config recording the id published for each post; `false` turns it off. */
+    idManifest: outputNameSchema.optional(),
     /** Largest post file accepted, in bytes. Default 1 MiB. */
     maxPostSize: z.number().int().positive().optional(),
   })
@@ -103,7 +125,14 @@ export interface OutputNames {
   rss: string | undefined
   atom: string | undefined
   json: string | undefined
+  /** The browser view; `undefined` when off. */
+  html: string | undefined
+  /** The OPML subscription list; `undefined` when off. */
+  opml: string | undefined
 }
+
+/** Which per-tag or per-author feeds to write: none, every one, or those named (lower-cased). */
+export type FeedSelection = { kind: 'none' } | { kind: 'all' } | { kind: 'listed'; names: readonly string[] }
 
 /** The config with every default filled in, URLs canonical and paths absolute. */
 export interface ResolvedConfig {
@@ -119,6 +148,7 @@ export interface ResolvedConfig {
     authors: ReadonlyMap<string, Author>
     image: string | undefined
     favicon: string | undefined
+    hub: string | undefined
   }
   permalink: string
   feedUrl: string
@@ -128,11 +158,17 @@ export interface ResolvedConfig {
   limit: number
   content: 'full' | 'summary'
   output: OutputNames
+  feeds: { tags: FeedSelection; authors: FeedSelection }
+  /** Posts per RFC 5005 archive page; `undefined` when archiving is off. */
+  archivePageSize: number | undefined
+  /** Absolute path of the id manifest; `undefined` when off. */
+  idManifest: string | undefined
   maxPostSize: number
 }
 
 export const DEFAULT_LIMIT = 20
 export const DEFAULT_MAX_POST_SIZE = 1024 * 1024
+export const DEFAULT_ARCHIVE_PAGE_SIZE = 20
 
 /**
  * Validates a raw config object and fills in defaults. Throws one
@@ -169,6 +205,8 @@ export function resolveConfig(raw: unknown, options: { configPath: string }): Re
   }
   const image = resolveOptionalUrl('site.image', config.site.image)
   const favicon = resolveOptionalUrl('site.favicon', config.site.favicon)
+  const hub = resolveOptionalUrl('site.hub', config.site.hub)
+  if (hub !== undefined && !isWebUrl(hub)) problems.push(`site.hub "${config.site.hub}" must be an http(s) URL`)
 
   if (problems.length > 0) {
     throw new KabarErrorList(problems.map((problem) => new KabarError('CONFIG_INVALID', problem, { file: configPath })))
@@ -187,6 +225,7 @@ export function resolveConfig(raw: unknown, options: { configPath: string }): Re
       authors,
       image,
       favicon,
+      hub,
     },
     permalink,
     feedUrl: asDirectoryUrl(feedUrl ?? baseUrl),
@@ -199,7 +238,13 @@ export function resolveConfig(raw: unknown, options: { configPath: string }): Re
       rss: outputName(config.output?.rss, 'rss.xml'),
       atom: outputName(config.output?.atom, 'atom.xml'),
       json: outputName(config.output?.json, 'feed.json'),
+      html: pageName(config.output?.html, 'feed.html'),
+      opml: pageName(config.output?.opml, 'feeds.opml'),
     },
+    feeds: { tags: feedSelection(config.feeds?.tags), authors: feedSelection(config.feeds?.authors) },
+    archivePageSize: archivePageSize(config.archive),
+    idManifest:
+      config.idManifest === false ? undefined : path.resolve(configDir, config.idManifest ?? 'kabar.ids.json'),
     maxPostSize: config.maxPostSize ?? DEFAULT_MAX_POST_SIZE,
   }
 }
@@ -207,6 +252,23 @@ export function resolveConfig(raw: unknown, options: { configPath: string }): Re
 function outputName(value: string | false | undefined, fallback: string): string | undefined {
   if (value === false) return undefined
   return value ?? fallback
+}
+
+/** Pages are opt-in: a site's own `index.html` must never be overwritten by surprise. */
+function pageName(value: string | boolean | undefined, fallback: string): string | undefined {
+  if (value === undefined || value === false) return undefined
+  return value === true ? fallback : value
+}
+
+function feedSelection(value: boolean | string[] | undefined): FeedSelection {
+  if (value === undefined || value === false) return { kind: 'none' }
+  if (value === true) return { kind: 'all' }
+  return { kind: 'listed', names: value.map((name) => name.toLowerCase()) }
+}
+
+function archivePageSize(value: boolean | { pageSize?: number | undefined } | undefined): number | undefined {
+  if (value === undefined || value === false) return undefined
+  return value === true ? DEFAULT_ARCHIVE_PAGE_SIZE : (value.pageSize ?? DEFAULT_ARCHIVE_PAGE_SIZE)
 }
 
 function toAuthor(value: string | { name: string; email?: string | undefined; url?: string | undefined }): Author {

@@ -13,7 +13,7 @@ export interface FeedModel {
   /** Home page of the site. */
   homeUrl: string
   /** Absolute URL of each feed file, for self links; `undefined` when that format is off. */
-  feedUrls: { rss: string | undefined; atom: string | undefined; json: string | undefined }
+  feedUrls: FormatUrls
   language: string | undefined
   copyright: string | undefined
   image: string | undefined
@@ -24,7 +24,34 @@ export interface FeedModel {
   updated: Date
   /** `full`: summary plus full HTML; `summary`: the summary only. */
   content: 'full' | 'summary'
+  /** WebSub hub announced by the feed (https://www.w3.org/TR/websub/#discovery); `undefined` when none. */
+  hub: string | undefined
+  /** RFC 5005 links; `undefined` when the feed is not archived. */
+  archive: ArchiveLinks | undefined
   items: FeedItem[]
+}
+
+/** One URL per format, `undefined` where that format is off. */
+export interface FormatUrls {
+  rss: string | undefined
+  atom: string | undefined
+  json: string | undefined
+}
+
+/**
+ * RFC 5005 §4 (archived feeds): each document links the documents of its
+ * own format. JSON Feed has no such relations; it chains `next_url` toward
+ * older items, which is `previous`.
+ */
+export interface ArchiveLinks {
+  /** An archive page (`fh:archive`), or the subscription feed. */
+  isPage: boolean
+  /** `prev-archive`: the next older page. */
+  previous: FormatUrls | undefined
+  /** `next-archive`: the next newer page. */
+  next: FormatUrls | undefined
+  /** `current`: the subscription feed. */
+  current: FormatUrls | undefined
 }
 
 export interface FeedItem {
@@ -107,6 +134,8 @@ export function buildFeedModel(
     author: feedAuthor,
     updated,
     content: config.content,
+    hub: config.site.hub,
+    archive: undefined,
     items,
   }
 }

@@ -1,6 +1,7 @@
 import type { Author } from '../core/config.js'
 import { formatRfc3339 } from '../core/dates.js'
 import type { FeedItem, FeedModel } from '../core/feed-model.js'
+import { FEED_HISTORY_NAMESPACE, feedHistoryLinks } from './feed-history.js'
 import { escapeMarkup, escapePlainText, plainTextToHtml, XmlWriter } from './xml.js'
 
 /**
@@ -11,7 +12,11 @@ import { escapeMarkup, escapePlainText, plainTextToHtml, XmlWriter } from './xml
 export function serializeAtom(feed: FeedModel): string {
   const xml = new XmlWriter()
   const selfUrl = feed.feedUrls.atom ?? feed.homeUrl
-  xml.open('feed', { xmlns: 'http://www.w3.org/2005/Atom', 'xml:lang': feed.language })
+  xml.open('feed', {
+    xmlns: 'http://www.w3.org/2005/Atom',
+    'xmlns:fh': feed.archive?.isPage ? FEED_HISTORY_NAMESPACE : undefined,
+    'xml:lang': feed.language,
+  })
   // RFC 4287 §4.2.6: the feed id is permanent; the feed's own URL is.
   xml.element('id', escapePlainText(selfUrl))
   xml.element('title', htmlFromText(feed.title), { type: 'html' })
@@ -19,6 +24,11 @@ export function serializeAtom(feed: FeedModel): string {
   xml.element('updated', formatRfc3339(feed.updated))
   xml.empty('link', { rel: 'alternate', type: 'text/html', href: feed.homeUrl })
   xml.empty('link', { rel: 'self', type: 'application/atom+xml', href: selfUrl })
+  if (feed.hub !== undefined) xml.empty('link', { rel: 'hub', href: feed.hub })
+  for (const link of feedHistoryLinks(feed, 'atom')) {
+    xml.empty('link', { rel: link.rel, type: 'application/atom+xml', href: link.href })
+  }
+  if (feed.archive?.isPage) xml.empty('fh:archive', {})
   writeAuthor(xml, 'author', feed.author)
   if (feed.copyright !== undefined) xml.element('rights', escapePlainText(feed.copyright))
   xml.element('generator', 'kabar')

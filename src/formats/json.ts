@@ -15,10 +15,14 @@ export function serializeJson(feed: FeedModel): string {
     home_page_url: feed.homeUrl,
     feed_url: feed.feedUrls.json,
     description: feed.description,
+    // JSON Feed has no archive relations: `next_url` leads to older items,
+    // the subscription feed's to the newest archive page, each page's to the one before.
+    next_url: feed.archive?.previous?.json,
     icon: feed.image,
     favicon: feed.favicon,
     language: feed.language,
     authors: [jsonAuthor(feed.author)],
+    hubs: feed.hub === undefined ? undefined : [{ type: 'WebSub', url: feed.hub }],
     items: feed.items.map(jsonItem),
   }
   // Control characters would be legal JSON escapes, but readers would show

@@ -1,6 +1,7 @@
 import type { Author } from '../core/config.js'
 import { formatRfc822 } from '../core/dates.js'
 import type { FeedItem, FeedModel } from '../core/feed-model.js'
+import { FEED_HISTORY_NAMESPACE, feedHistoryLinks } from './feed-history.js'
 import { escapeMarkup, escapePlainText, plainTextToHtml, XmlWriter } from './xml.js'
 
 /**
@@ -16,6 +17,7 @@ export function serializeRss(feed: FeedModel): string {
     'xmlns:atom': 'http://www.w3.org/2005/Atom',
     'xmlns:content': 'http://purl.org/rss/1.0/modules/content/',
     'xmlns:dc': 'http://purl.org/dc/elements/1.1/',
+    'xmlns:fh': feed.archive?.isPage ? FEED_HISTORY_NAMESPACE : undefined,
   })
   xml.open('channel')
   xml.element('title', escapePlainText(feed.title))
@@ -36,6 +38,12 @@ export function serializeRss(feed: FeedModel): string {
   if (feed.feedUrls.rss !== undefined) {
     xml.empty('atom:link', { href: feed.feedUrls.rss, rel: 'self', type: 'application/rss+xml' })
   }
+  // WebSub §4 and RFC 5005 Appendix B: both borrow Atom's link element.
+  if (feed.hub !== undefined) xml.empty('atom:link', { href: feed.hub, rel: 'hub' })
+  for (const link of feedHistoryLinks(feed, 'rss')) {
+    xml.empty('atom:link', { href: link.href, rel: link.rel, type: 'application/rss+xml' })
+  }
+  if (feed.archive?.isPage) xml.empty('fh:archive', {})
   for (const item of feed.items) writeItem(xml, item)
   xml.close('channel')
   xml.close('rss')
