@@ -1,6 +1,7 @@
 import path from 'node:path'
 import type { ResolvedConfig } from './core/config.js'
-import { renderFeeds, type Selection, selectPosts } from './core/pipeline.js'
+import { type Selection, selectPosts } from './core/pipeline.js'
+import { postsInOutputs, renderOutputs } from './core/render-outputs.js'
 import { isKabarError, KabarError, KabarErrorList } from './errors.js'
 import type { FileSystem } from './io/file-system.js'
 import { readImageSizes } from './io/image-sizes.js'
@@ -128,14 +129,11 @@ export async function runBuild(options: BuildOptions, context: BuildContext): Pr
       )
     }
     if (!hasErrors(problems)) {
-      const images = await readImageSizes(selection.shown, options.fileSystem)
+      const images = await readImageSizes(postsInOutputs(selection.published, config), options.fileSystem)
       problems.push(...images.warnings)
-      const rendered = renderFeeds(selection.shown, config, images.sizes)
+      const rendered = renderOutputs(selection.published, config, images.sizes)
       problems.push(...rendered.warnings)
-      for (const [format, count] of Object.entries(rendered.itemCounts)) {
-        const name = config.output[format as keyof typeof config.output]
-        if (name !== undefined) report.feeds[name] = count
-      }
+      for (const [name, count] of rendered.feeds) report.feeds[name] = count
       const blocked = hasErrors(problems) || (options.strict === true && problems.length > 0)
       if (!blocked && options.dryRun !== true) {
         const written = await writeOutputs(

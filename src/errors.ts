@@ -36,6 +36,9 @@ export type KabarErrorCode =
   | 'IMAGE_TYPE_UNKNOWN'
   | 'SUMMARY_MISSING'
   | 'TITLE_HAS_MARKUP'
+  // more feeds (issue 8)
+  | 'FEED_TOO_LARGE'
+  | 'FEED_EMPTY'
 
 export type Severity = 'error' | 'warning'
 

@@ -25,9 +25,16 @@ export function formatSummary(report: BuildReport, cwd: string, elapsedMs: numbe
   ].filter(Boolean)
   const postsLine = `${report.posts.published} posts${skipped.length > 0 ? ` (${skipped.join(', ')} skipped)` : ''}, ${items} per feed`
   if (isDryRun) return `kabar check: ${postsLine}; nothing written.`
-  const written = report.written.length > 0 ? `wrote ${report.written.join(' ')}` : ''
-  const unchanged = report.unchanged.length > 0 ? `${report.unchanged.join(' ')} unchanged` : ''
+  const written = report.written.length > 0 ? `wrote ${listFiles(report.written)}` : ''
+  const unchanged = report.unchanged.length > 0 ? `${listFiles(report.unchanged)} unchanged` : ''
   return `kabar: ${postsLine}; ${[written, unchanged].filter(Boolean).join('; ')} in ${outDir}/ (${Math.round(elapsedMs)} ms)`
+}
+
+/** Tag feeds and archive pages can make hundreds of files: name the first few, count the rest. */
+function listFiles(names: readonly string[]): string {
+  const shown = 6
+  if (names.length <= shown + 1) return names.join(' ')
+  return `${names.slice(0, shown).join(' ')} and ${names.length - shown} more files`
 }
 
 /** Paths inside `cwd` are shown relative to it, others absolute. */

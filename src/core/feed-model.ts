@@ -25,9 +25,9 @@ export interface FeedModel {
   /** `full`: summary plus full HTML; `summary`: the summary only. */
   content: 'full' | 'summary'
   /** WebSub hub announced by the feed (https://www.w3.org/TR/websub/#discovery); `undefined` when none. */
-  hub: string | undefined
+  hub?: string | undefined
   /** RFC 5005 links; `undefined` when the feed is not archived. */
-  archive: ArchiveLinks | undefined
+  archive?: ArchiveLinks | undefined
   items: FeedItem[]
 }
 
