@@ -42,7 +42,8 @@ export function parseFrontmatter(text: string, file: string): ParsedFrontmatter 
   // Hugo's TOML and bare-JSON frontmatter, and frontmatter after blank lines.
   const other = parseOtherFrontmatter(text, file, parseFrontmatter)
   if (other !== undefined) return other
-  const language = frontmatterLanguage(text)
+  const writtenLanguage = frontmatterLanguage(text)
+  const language = writtenLanguage?.toLowerCase()
   if (language !== undefined && !ALLOWED_LANGUAGES.has(language)) {
     throw new KabarError(
       'FRONTMATTER_ENGINE_FORBIDDEN',
@@ -54,11 +55,16 @@ export function parseFrontmatter(text: string, file: string): ParsedFrontmatter 
   const refuse = (): never => {
     throw new KabarError('FRONTMATTER_ENGINE_FORBIDDEN', 'frontmatter that runs code is not allowed', { file, line: 1 })
   }
+  const yaml = { parse: (block: string) => parseYamlBlock(block, file, fieldLines) }
+  const json = { parse: (block: string) => parseJsonBlock(block, file) }
   const parsed = matter(text, {
     language: 'yaml',
     engines: {
-      yaml: { parse: (block: string) => parseYamlBlock(block, file, fieldLines) },
-      json: { parse: (block: string) => parseJsonBlock(block, file) },
+      // gray-matter looks an engine up by the name as written and lower-cases
+      // only its own aliases, so `---JSON` would find none and throw.
+      ...(writtenLanguage ? { [writtenLanguage]: language === 'json' ? json : yaml } : {}),
+      yaml,
+      json,
       js: { parse: refuse },
       javascript: { parse: refuse },
       coffee: { parse: refuse },
@@ -79,12 +85,12 @@ export function parseFrontmatter(text: string, file: string): ParsedFrontmatter 
   }
 }
 
-/** The word after the opening `---`, or `undefined` when there is no frontmatter. */
+/** The word after the opening `---` as written, or `undefined` when there is no frontmatter. */
 function frontmatterLanguage(text: string): string | undefined {
   if (!text.startsWith('---')) return undefined
   const firstLine = text.slice(3, text.indexOf('\n') === -1 ? undefined : text.indexOf('\n'))
   if (firstLine.startsWith('-')) return undefined
-  return firstLine.trim().toLowerCase()
+  return firstLine.trim()
 }
 
 function parseYamlBlock(block: string, file: string, fieldLines: Map<string, number>): unknown {

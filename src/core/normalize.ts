@@ -63,7 +63,16 @@ export function normalizePost(source: SourceFile, options: NormalizeOptions): No
     if (error instanceof KabarError) return { post: undefined, problems: [...problems, error] }
     throw error
   }
-  const { data, fieldLines } = parsed
+  const { fieldLines } = parsed
+  const data = removeEscapedForbiddenCharacters(parsed.data, (key) =>
+    problems.push(
+      kabarWarning(
+        'CHARACTERS_REMOVED',
+        `${key} holds control or invalid characters (written as escapes such as "\\x01" or "\\uD800"), which were removed — feeds cannot carry them`,
+        { file, line: fieldLines.get(key), field: key },
+      ),
+    ),
+  )
   const field = (names: readonly string[]): { name: string; value: unknown; line: number | undefined } | undefined => {
     for (const name of names) {
       const value = data[name]
@@ -187,6 +196,16 @@ export function normalizePost(source: SourceFile, options: NormalizeOptions): No
   const isDraft = data.draft === true || isFalsy(data.published)
   const lang = typeof data.lang === 'string' ? data.lang.trim() : undefined
   const content = data.content === 'summary' || data.content === 'full' ? data.content : undefined
+  const overlongWord = findOverlongWord(parsed.body, MAX_WORD_LENGTH)
+  if (overlongWord !== undefined) {
+    problems.push(
+      new KabarError(
+        'WORD_TOO_LONG',
+        `a run of ${overlongWord.length} characters without a space or line break is more than any reader can show, and Markdown takes minutes to parse it — break it up (an inline data: image would be removed anyway: link the image file instead)`,
+        { file, line: parsed.bodyLine + lineAt(parsed.body, overlongWord.start) - 1 },
+      ),
+    )
+  }
 
   if (
     problems.some((problem) => problem.severity === 'error') ||
@@ -304,11 +323,73 @@ export function normalizePost(source: SourceFile, options: NormalizeOptions): No
       if (!imageUrl.startsWith(config.site.url)) return undefined
     }
     const sitePath = new URL(config.site.url).pathname
-    const urlPath = decodeURIComponent(new URL(imageUrl).pathname)
-    if (!urlPath.startsWith(sitePath) || config.publicDir === undefined) return undefined
+    const urlPath = decodePath(new URL(imageUrl).pathname)
+    if (urlPath === undefined || !urlPath.startsWith(sitePath) || config.publicDir === undefined) return undefined
     const candidate = path.resolve(config.publicDir, `.${urlPath.slice(sitePath.length - 1)}`)
     // Never look outside publicDir, whatever `../` the writer typed.
     return candidate.startsWith(config.publicDir + path.sep) ? candidate : undefined
+  }
+}
+
+/**
+ * Longest run of characters without white space a body may hold. Prose and
+ * URLs stay far below; a megabyte-long "word" (a pasted data: image, a
+ * minified blob) makes the Markdown parser take minutes and a gigabyte.
+ */
+export const MAX_WORD_LENGTH = 65_536
+
+/** The first run of more than `maxLength` characters without white space, found in one pass. */
+function findOverlongWord(text: string, maxLength: number): { start: number; length: number } | undefined {
+  let start = 0
+  for (let index = 0; index <= text.length; index++) {
+    const code = index === text.length ? 0x20 : text.charCodeAt(index)
+    if (code !== 0x20 && code !== 0x09 && code !== 0x0a) continue
+    if (index - start > maxLength) return { start, length: index - start }
+    start = index + 1
+  }
+  return undefined
+}
+
+/** How deep kabar reads frontmatter: `authors` → one author → its `name`. */
+const FRONTMATTER_READ_DEPTH = 3
+
+/**
+ * YAML and JSON escapes (`"\x01"`, `"\uD800"`) bring back the characters
+ * removed from the file's text, and a lone surrogate would make
+ * `encodeURIComponent` throw on a slug: remove them from every value kabar
+ * reads, calling `onRemoved` once per top-level key. Deeper values are never
+ * read and stay as they are, so a deeply nested value costs no recursion.
+ */
+function removeEscapedForbiddenCharacters(
+  data: Record<string, unknown>,
+  onRemoved: (key: string) => void,
+): Record<string, unknown> {
+  let hasRemoved = false
+  const clean = (value: unknown, depth: number): unknown => {
+    if (typeof value === 'string') {
+      if (!hasForbiddenCharacters(value)) return value
+      hasRemoved = true
+      return removeForbiddenCharacters(value)
+    }
+    if (depth >= FRONTMATTER_READ_DEPTH || value === null || typeof value !== 'object') return value
+    if (Array.isArray(value)) return value.map((item) => clean(item, depth + 1))
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, clean(item, depth + 1)]))
+  }
+  const cleaned: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(data)) {
+    hasRemoved = false
+    cleaned[key] = clean(value, 1)
+    if (hasRemoved) onRemoved(key)
+  }
+  return cleaned
+}
+
+/** `decodeURIComponent` that returns `undefined` for a malformed escape such as `%FF`. */
+function decodePath(pathname: string): string | undefined {
+  try {
+    return decodeURIComponent(pathname)
+  } catch {
+    return undefined
   }
 }
 

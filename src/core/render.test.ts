@@ -114,3 +114,33 @@ describe('URL schemes', () => {
     expect(result.warnings[0]?.message).toBe('raw HTML that is unsafe in feed readers was removed: href=, src=')
   })
 })
+
+describe('hostile Markdown', () => {
+  it('renders quotes and lists nested 500 deep', () => {
+    const quotes = renderPost(post(`${'> '.repeat(500)}deep`))
+    expect(quotes.html.match(/<blockquote>/g)?.length).toBe(500)
+    expect(quotes.warnings).toEqual([])
+    const lists = renderPost(post(`${'- '.repeat(500)}deep`))
+    expect(lists.html.match(/<ul>/g)?.length).toBe(500)
+  })
+
+  it('gives an error, not a stack overflow, for nesting thousands deep', () => {
+    for (const body of [`${'> '.repeat(5000)}x`, `${'<div>'.repeat(5000)}x`]) {
+      const result = renderPost(post(body))
+      expect(result.html).toBe('')
+      expect(result.warnings.map((problem) => [problem.code, problem.severity, problem.line])).toEqual([
+        ['POST_TOO_COMPLEX', 'error', 5],
+      ])
+      expect(result.warnings[0]?.message).toContain('nested too deeply')
+    }
+  })
+
+  it('stops Markdown the parser needs too long for, with an error naming the limit', () => {
+    // micromark takes seconds on this (its emphasis matching is quadratic).
+    const started = Date.now()
+    const result = renderPost(post('a*'.repeat(20_000)), { timeLimitMs: 100 })
+    expect(Date.now() - started).toBeLessThan(2000)
+    expect(result.warnings.map((problem) => [problem.code, problem.severity])).toEqual([['POST_TOO_COMPLEX', 'error']])
+    expect(result.warnings[0]?.message).toContain('within 0.1 s')
+  })
+})

@@ -11,9 +11,10 @@ import remarkRehype from 'remark-rehype'
 import type { Processor } from 'unified'
 import { visit } from 'unist-util-visit'
 import { VFile } from 'vfile'
-import { type KabarError, kabarWarning } from '../errors.js'
+import { KabarError, kabarWarning } from '../errors.js'
 import type { Post } from './post.js'
 import { toSingleLine, truncateAtWord } from './text.js'
+import { runWithTimeLimit, type TimeLimitResult } from './time-limit.js'
 import { canonicalUrl } from './urls.js'
 
 /**
@@ -31,9 +32,13 @@ import { canonicalUrl } from './urls.js'
 /** Summaries cut from the body stop near this many characters. */
 export const SUMMARY_LENGTH = 300
 
+/** How long one post may take to render, in milliseconds: a dense 1 MiB post takes a few seconds. */
+export const RENDER_TIME_LIMIT_MS = 10_000
+
 export interface RenderResult {
   html: string
   summaryText: string
+  /** Warnings, or one error (and empty HTML) when the post could not be rendered at all. */
   warnings: KabarError[]
 }
 
@@ -98,13 +103,41 @@ function getProcessor() {
   return processor
 }
 
-/** Renders a post's Markdown body for a feed. */
-export function renderPost(post: Post): RenderResult {
+/**
+ * Renders a post's Markdown body for a feed. Markdown that would take longer
+ * than `timeLimitMs` (default {@link RENDER_TIME_LIMIT_MS}) or is nested too
+ * deeply for the call stack gives an error instead of a hang or a crash.
+ */
+export function renderPost(post: Post, options: { timeLimitMs?: number } = {}): RenderResult {
   const data: RenderData = { itemUrl: post.url, post, warnings: [] }
   const file = new VFile({ value: post.body, path: post.file, data: { kabar: data } })
-  const html = String(getProcessor().processSync(file)).trim()
+  const timeLimitMs = options.timeLimitMs ?? RENDER_TIME_LIMIT_MS
+  let rendered: TimeLimitResult<string>
+  try {
+    rendered = runWithTimeLimit(() => String(getProcessor().processSync(file)), timeLimitMs)
+  } catch (error) {
+    if (!(error instanceof RangeError && /call stack/i.test(error.message))) throw error
+    return notRendered(
+      post,
+      'its Markdown is nested too deeply to render (lists, quotes, emphasis or HTML elements thousands of levels inside each other) — flatten that part',
+    )
+  }
+  if (!rendered.ok) {
+    return notRendered(
+      post,
+      `its Markdown could not be rendered within ${timeLimitMs / 1000} s — long runs of * _ [ or \` and thousands of quotes or footnotes slow the Markdown parser down: split the post or simplify that part`,
+    )
+  }
   const summaryText = post.summary ?? data.summaryText ?? ''
-  return { html, summaryText, warnings: data.warnings }
+  return { html: rendered.value.trim(), summaryText, warnings: data.warnings }
+}
+
+function notRendered(post: Post, message: string): RenderResult {
+  return {
+    html: '',
+    summaryText: '',
+    warnings: [new KabarError('POST_TOO_COMPLEX', message, { file: post.file, line: post.bodyLine })],
+  }
 }
 
 function dataOf(file: VFile): RenderData {
