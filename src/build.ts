@@ -4,8 +4,10 @@ import { type Selection, selectPosts } from './core/pipeline.js'
 import { postsInOutputs, renderOutputs } from './core/render-outputs.js'
 import { isKabarError, KabarError, KabarErrorList } from './errors.js'
 import type { FileSystem } from './io/file-system.js'
+import { writeIdManifest } from './io/id-manifest.js'
 import { readImageSizes } from './io/image-sizes.js'
 import { loadConfig } from './io/load-config.js'
+import { checkPublishedIds } from './io/published-ids.js'
 import { readPosts } from './io/read-posts.js'
 import { writeOutputs } from './io/write-outputs.js'
 
@@ -29,6 +31,8 @@ export interface BuildOptions {
   strict?: boolean
   /** Check only: write nothing. */
   dryRun?: boolean
+  /** Check ids against the feeds deployed there (a folder or URL) instead of the id manifest. */
+  compare?: string
   /** The build's clock. Default: now. */
   now?: Date
   /** For fault-injection tests. */
@@ -134,6 +138,13 @@ export async function runBuild(options: BuildOptions, context: BuildContext): Pr
       const rendered = renderOutputs(selection.published, config, images.sizes)
       problems.push(...rendered.warnings)
       for (const [name, count] of rendered.feeds) report.feeds[name] = count
+      problems.push(
+        ...(await checkPublishedIds(config, selection.published, {
+          cwd,
+          compare: options.compare,
+          fileSystem: options.fileSystem,
+        })),
+      )
       const blocked = hasErrors(problems) || (options.strict === true && problems.length > 0)
       if (!blocked && options.dryRun !== true) {
         const written = await writeOutputs(
@@ -143,6 +154,10 @@ export async function runBuild(options: BuildOptions, context: BuildContext): Pr
         )
         report.written = written.written
         report.unchanged = written.unchanged
+        // A preview (--drafts, --future) publishes nothing: only a real build records ids.
+        if (config.idManifest !== undefined && options.drafts !== true && options.future !== true) {
+          await writeIdManifest(config.idManifest, selection.published, options.fileSystem)
+        }
       }
     }
   } catch (error) {

@@ -41,6 +41,11 @@ export type KabarErrorCode =
   // more feeds (issue 8)
   | 'FEED_TOO_LARGE'
   | 'FEED_EMPTY'
+  | 'ID_CHANGED'
+  | 'ID_MANIFEST_INVALID'
+  | 'COMPARE_FAILED'
+  | 'HUB_UNREACHABLE'
+  | 'HUB_MISSING'
 
 export type Severity = 'error' | 'warning'
 
