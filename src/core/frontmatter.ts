@@ -1,7 +1,7 @@
-import matter from 'gray-matter'
-import { isMap, isScalar, parseDocument } from 'yaml'
+import { createRequire } from 'node:module'
 import { KabarError } from '../errors.js'
 import { parseOtherFrontmatter } from './frontmatter-formats.js'
+import { parseSimpleYaml } from './simple-yaml.js'
 import { lineAt } from './text.js'
 
 /**
@@ -29,6 +29,14 @@ export interface ParsedFrontmatter {
   fieldLines: ReadonlyMap<string, number>
 }
 
+// gray-matter and yaml take about 70 ms to load, and most posts never need
+// them (see simple-yaml.ts): they are loaded the first time one does.
+const require = createRequire(import.meta.url)
+let grayMatter: typeof import('gray-matter') | undefined
+let yamlPackage: typeof import('yaml') | undefined
+const loadGrayMatter = () => (grayMatter ??= require('gray-matter') as typeof import('gray-matter'))
+const loadYaml = () => (yamlPackage ??= require('yaml') as typeof import('yaml'))
+
 /** Aliases are bounded so a "billion laughs" document fails fast instead of eating memory. */
 const MAX_ALIAS_COUNT = 100
 const ALLOWED_LANGUAGES = new Set(['', 'yaml', 'yml', 'json'])
@@ -51,12 +59,17 @@ export function parseFrontmatter(text: string, file: string): ParsedFrontmatter 
       { file, line: 1 },
     )
   }
+  if (language === '') {
+    const simple = parseSimpleFrontmatter(text)
+    if (simple !== undefined) return simple
+  }
   const fieldLines = new Map<string, number>()
   const refuse = (): never => {
     throw new KabarError('FRONTMATTER_ENGINE_FORBIDDEN', 'frontmatter that runs code is not allowed', { file, line: 1 })
   }
   const yaml = { parse: (block: string) => parseYamlBlock(block, file, fieldLines) }
   const json = { parse: (block: string) => parseJsonBlock(block, file) }
+  const matter = loadGrayMatter()
   const parsed = matter(text, {
     language: 'yaml',
     engines: {
@@ -85,6 +98,21 @@ export function parseFrontmatter(text: string, file: string): ParsedFrontmatter 
   }
 }
 
+/**
+ * The common case without gray-matter or yaml: `---` on the first line, YAML
+ * that simple-yaml.ts reads, and a closing `---` line. The split is the one
+ * gray-matter makes (the body starts after the closing line's line break).
+ */
+function parseSimpleFrontmatter(text: string): ParsedFrontmatter | undefined {
+  if (!text.startsWith('---\n')) return undefined
+  const close = text.indexOf('\n---', 3)
+  if (close === -1 || (close + 4 < text.length && text[close + 4] !== '\n')) return undefined
+  const simple = parseSimpleYaml(text.slice(3, close))
+  if (simple === undefined) return undefined
+  const body = text.slice(close + 5)
+  return { data: simple.data, body, bodyLine: lineAt(text, text.length - body.length), fieldLines: simple.fieldLines }
+}
+
 /** The word after the opening `---` as written, or `undefined` when there is no frontmatter. */
 function frontmatterLanguage(text: string): string | undefined {
   if (!text.startsWith('---')) return undefined
@@ -96,6 +124,7 @@ function frontmatterLanguage(text: string): string | undefined {
 function parseYamlBlock(block: string, file: string, fieldLines: Map<string, number>): unknown {
   // gray-matter hands us everything after the opening `---`, starting with
   // the rest of that line, so line N of `block` is line N of the file.
+  const { isMap, isScalar, parseDocument } = loadYaml()
   const document = parseDocument(block, { version: '1.2', schema: 'core', uniqueKeys: true, prettyErrors: true })
   const problem = document.errors[0] ?? document.warnings[0]
   if (problem) {
