@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util'
 import { KabarError } from '../errors.js'
 
-export type Command = 'build' | 'check' | 'serve' | 'help' | 'version'
+export type Command = 'build' | 'check' | 'serve' | 'ping' | 'links' | 'help' | 'version'
 
 export interface CliArguments {
   command: Command
@@ -16,6 +16,12 @@ export interface CliArguments {
   quiet: boolean
   /** `kabar serve` only: the options below. */
   serve?: ServeArguments
+  /** `kabar build` and `check`: compare ids with the feeds deployed there (a folder or URL). */
+  compare?: string
+  /** `kabar links` only: also the per-tag and per-author feeds. */
+  links?: { tags: boolean; authors: boolean }
+  /** `kabar ping` only: seconds to wait for the hub's answer. */
+  pingTimeout?: number
 }
 
 export interface ServeArguments {
@@ -37,6 +43,8 @@ Commands:
   build            write RSS 2.0, Atom 1.0 and JSON Feed 1.1 files from Markdown posts
   check            report what a build would do, write nothing
   serve            serve the output folder over HTTP, with an optional publish hook
+  ping             tell the WebSub hub (site.hub) which feeds changed since the last ping
+  links            print the <link rel="alternate"> tags for a site's <head>
 
 Options:
   --config FILE    config file (default: kabar.config.mjs, .js or .json here)
@@ -58,6 +66,11 @@ Serve options:
   --max-age SECONDS        Cache-Control max-age of served files (default 300, 0 with --watch)
   --hook-secret-env NAME   accept signed POST /hooks/rebuild; the secret is read from $NAME
   --pull                   git pull --ff-only in the posts folder before each hook build
+
+Build, ping and links options:
+  --compare DIR|URL        build, check: compare ids with the feeds deployed there, not kabar.ids.json
+  --timeout SECONDS        ping: how long to wait for the hub (default 10; 3 tries)
+  --tags, --authors        links: also the per-tag and per-author feeds
 
 Exit codes: 0 success, 1 invalid post or config or unwritable output, 2 bad usage.`
 
@@ -81,10 +94,10 @@ export function parseCliArguments(argv: readonly string[]): CliArguments {
   if (values.version) return { command: 'version', ...base }
   const [command, ...rest] = positionals
   if (command === undefined) return { command: 'help', ...base }
-  if (command !== 'build' && command !== 'check' && command !== 'serve')
+  if (!COMMANDS.includes(command as Command) || command === 'help' || command === 'version')
     throw new KabarError('USAGE', `unknown command "${command}"`)
   if (rest.length > 0) throw new KabarError('USAGE', `unexpected argument "${rest[0]}"`)
-  const result: CliArguments = { command, ...base }
+  const result: CliArguments = { command: command as Command, ...base }
   if (values.config !== undefined) result.config = values.config
   if (values.posts !== undefined) result.posts = values.posts
   if (values.out !== undefined) result.out = values.out
@@ -95,7 +108,30 @@ export function parseCliArguments(argv: readonly string[]): CliArguments {
   }
   if (command === 'serve') result.serve = parseServeArguments(values)
   else rejectServeOptions(values, command)
+  parseMoreFeedsOptions(values, result)
   return result
+}
+
+const COMMANDS: readonly Command[] = ['build', 'check', 'serve', 'ping', 'links', 'help', 'version']
+
+/** `--compare`, `--timeout`, `--tags`, `--authors`: each belongs to one or two commands. */
+function parseMoreFeedsOptions(values: ParsedValues, result: CliArguments): void {
+  const { command } = result
+  const misplaced = (option: string, owner: string) =>
+    new KabarError('USAGE', `--${option} is an option of kabar ${owner}, not of kabar ${command}`)
+  if (values.compare !== undefined) {
+    if (command !== 'build' && command !== 'check') throw misplaced('compare', 'build and kabar check')
+    result.compare = values.compare
+  }
+  if (values.timeout !== undefined) {
+    if (command !== 'ping') throw misplaced('timeout', 'ping')
+    result.pingTimeout = wholeNumber('--timeout', values.timeout, 600)
+    if (result.pingTimeout === 0) throw new KabarError('USAGE', '--timeout takes at least 1 second')
+  }
+  for (const option of ['tags', 'authors'] as const) {
+    if (values[option] !== undefined && command !== 'links') throw misplaced(option, 'links')
+  }
+  if (command === 'links') result.links = { tags: values.tags === true, authors: values.authors === true }
 }
 
 type ParsedValues = ReturnType<typeof parseArgsStrict>['values']
@@ -161,6 +197,10 @@ function parseArgsStrict(argv: readonly string[]) {
       'max-age': { type: 'string' },
       'hook-secret-env': { type: 'string' },
       pull: { type: 'boolean' },
+      compare: { type: 'string' },
+      timeout: { type: 'string' },
+      tags: { type: 'boolean' },
+      authors: { type: 'boolean' },
     },
   })
 }

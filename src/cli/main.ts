@@ -3,6 +3,8 @@ import { performance } from 'node:perf_hooks'
 import { type BuildReport, build } from '../build.js'
 import { isKabarError } from '../errors.js'
 import { parseCliArguments, USAGE } from './args.js'
+import { runLinks } from './links.js'
+import { runPing } from './ping.js'
 import { displayPath, formatProblem, formatSummary } from './report.js'
 import { runServe } from './serve.js'
 
@@ -51,6 +53,10 @@ export async function main(argv: readonly string[], context: Partial<CliContext>
       ...(signal !== undefined && { signal }),
     })
   }
+  if (args.command === 'ping') return runPing(args, { cwd, stdout, stderr })
+  if (args.command === 'links') {
+    return runLinks(args, { cwd, stdout, stderr, ...(context.now !== undefined && { now: context.now }) })
+  }
   const started = performance.now()
   let report: BuildReport
   try {
@@ -64,6 +70,7 @@ export async function main(argv: readonly string[], context: Partial<CliContext>
       future: args.future,
       strict: args.strict,
       dryRun: args.command === 'check',
+      ...(args.compare !== undefined && { compare: args.compare }),
       ...(context.now !== undefined && { now: context.now }),
     })
   } catch (error) {

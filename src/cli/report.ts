@@ -1,5 +1,6 @@
 import path from 'node:path'
 import type { BuildReport, Problem } from '../build.js'
+import type { KabarError } from '../errors.js'
 
 /**
  * The only place problems become text. One line each, as compilers do:
@@ -28,6 +29,15 @@ export function formatSummary(report: BuildReport, cwd: string, elapsedMs: numbe
   const written = report.written.length > 0 ? `wrote ${listFiles(report.written)}` : ''
   const unchanged = report.unchanged.length > 0 ? `${listFiles(report.unchanged)} unchanged` : ''
   return `kabar: ${postsLine}; ${[written, unchanged].filter(Boolean).join('; ')} in ${outDir}/ (${Math.round(elapsedMs)} ms)`
+}
+
+/** A problem found outside a build (`kabar ping`, `kabar links`), as the report shows it. */
+export function problemFromError(error: KabarError): Problem {
+  const problem: Problem = { severity: error.severity, code: error.code, message: error.message }
+  if (error.file !== undefined) problem.file = error.file
+  if (error.line !== undefined) problem.line = error.line
+  if (error.field !== undefined) problem.field = error.field
+  return problem
 }
 
 /** Tag feeds and archive pages can make hundreds of files: name the first few, count the rest. */
