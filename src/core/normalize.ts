@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { KabarError, kabarWarning } from '../errors.js'
 import type { Author, ResolvedConfig } from './config.js'
+import { readOddDate } from './date-repair.js'
 import { calendarFieldsIn, parseDate } from './dates.js'
 import { parseFrontmatter } from './frontmatter.js'
 import { imageTypeFor } from './media-types.js'
@@ -193,7 +194,7 @@ export function normalizePost(source: SourceFile, options: NormalizeOptions): No
       ? toSingleLine(String(summaryField.value))
       : undefined
   const image = readImage(field(FIELD_ALIASES.image), url)
-  const isDraft = data.draft === true || isFalsy(data.published)
+  const isDraft = isTruthy(data.draft) || isFalsy(data.published)
   const lang = typeof data.lang === 'string' ? data.lang.trim() : undefined
   const content = data.content === 'summary' || data.content === 'full' ? data.content : undefined
   const overlongWord = findOverlongWord(parsed.body, MAX_WORD_LENGTH)
@@ -250,11 +251,16 @@ export function normalizePost(source: SourceFile, options: NormalizeOptions): No
     const result = parseDate(value, config.site.timezone)
     if (!result.ok) {
       const where = from ? ` in the ${from}` : ''
+      // Dates typed oddly (`2023-01-29 18:30:22 2023 -0800`, `Jul 08 2022`) are read exactly or explained.
+      const odd = result.reason === 'is not a date' ? readOddDate(value, config.site.timezone) : undefined
+      if (odd?.ok) return odd.date
       fail(
         name,
         line,
         'DATE_INVALID',
-        `${name} "${value}"${where} ${result.reason} — write it as YYYY-MM-DD or "YYYY-MM-DD HH:MM"`,
+        odd === undefined
+          ? `${name} "${value}"${where} ${result.reason} — write it as YYYY-MM-DD or "YYYY-MM-DD HH:MM"`
+          : `${name} "${value}"${where} ${odd.reason}`,
       )
       return undefined
     }
@@ -411,6 +417,11 @@ function readTags(data: Record<string, unknown>): string[] {
 /** `published: false`, and Jekyll's YAML 1.1 spellings `no` and `off`. */
 function isFalsy(value: unknown): boolean {
   return value === false || (typeof value === 'string' && ['false', 'no', 'off'].includes(value.trim().toLowerCase()))
+}
+
+/** `draft: true`, and the YAML 1.1 spellings `yes` and `on` that Jekyll and Hugo read as true. */
+function isTruthy(value: unknown): boolean {
+  return value === true || (typeof value === 'string' && ['true', 'yes', 'on'].includes(value.trim().toLowerCase()))
 }
 
 /** The file name without extension and date prefix; for `index.md`, its folder's name. */
