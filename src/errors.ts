@@ -38,6 +38,14 @@ export type KabarErrorCode =
   | 'IMAGE_TYPE_UNKNOWN'
   | 'SUMMARY_MISSING'
   | 'TITLE_HAS_MARKUP'
+  // presets (issue 4)
+  | 'TEMPLATE_REMOVED'
+  | 'TEMPLATE_LINK_GUESSED'
+  | 'TEMPLATE_LINK_UNRESOLVED'
+  | 'SCRIPT_REMOVED'
+  | 'DATE_FROM_MTIME'
+  | 'PRESET_AMBIGUOUS'
+  | 'IMAGE_URL_UNKNOWN'
   // more feeds (issue 8)
   | 'FEED_TOO_LARGE'
   | 'FEED_EMPTY'

@@ -13,6 +13,7 @@ import { visit } from 'unist-util-visit'
 import { VFile } from 'vfile'
 import { KabarError, kabarWarning } from '../errors.js'
 import type { Post } from './post.js'
+import { removeScriptEmbeds } from './script-embeds.js'
 import { toSingleLine, truncateAtWord } from './text.js'
 import { runWithTimeLimit, type TimeLimitResult } from './time-limit.js'
 import { canonicalUrl } from './urls.js'
@@ -91,6 +92,7 @@ function getProcessor() {
     .use(remarkRehype, { allowDangerousHtml: true })
     .use(rehypeRaw)
     .use(() => replaceEmbeds)
+    .use(() => removeScriptEmbeds)
     // URLs are resolved before sanitizing: the sanitizer compares schemes
     // case-sensitively, so `Https://x.org` (a sentence-initial bare link)
     // would lose its href, while the canonical form keeps it.
