@@ -7,6 +7,7 @@ import { Writable } from 'node:stream'
 import { promisify } from 'node:util'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { main } from '../src/cli/main.js'
+import { useCoreFeedsOnly } from './helpers/temp-site.js'
 
 const ROOT = path.resolve(import.meta.dirname, '..')
 const NOW = new Date('2026-01-01T00:00:00Z')
@@ -27,6 +28,7 @@ beforeEach(async () => {
   for (const entry of ['posts', 'public', 'kabar.config.json']) {
     await cp(path.join(ROOT, entry), path.join(site, entry), { recursive: true })
   }
+  await useCoreFeedsOnly(site)
 })
 afterEach(async () => {
   await rm(site, { recursive: true, force: true })

@@ -100,5 +100,6 @@ describe.each(cases)('fixture %s', (name) => {
       reportSkips(result, `${name}/${folder}`)
       expect(result.ok, result.output).toBe(true)
     }
-  })
+    // A case with tag and archive folders runs a dozen check-all calls.
+  }, 240_000)
 })

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { build } from '../src/build.js'
 import { loadConfig } from '../src/io/load-config.js'
 import { createBuildSession } from '../src/session.js'
+import { useCoreFeedsOnly } from './helpers/temp-site.js'
 
 const ROOT = path.resolve(import.meta.dirname, '..')
 const NOW = new Date('2026-01-01T00:00:00Z')
@@ -24,6 +25,7 @@ beforeEach(async () => {
   for (const entry of ['posts', 'public', 'kabar.config.json']) {
     await cp(path.join(ROOT, entry), path.join(site, entry), { recursive: true })
   }
+  await useCoreFeedsOnly(site)
 })
 afterEach(async () => {
   await rm(site, { recursive: true, force: true })

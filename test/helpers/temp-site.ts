@@ -6,12 +6,16 @@ import { main } from '../../src/cli/main.js'
 
 const ROOT = path.resolve(import.meta.dirname, '../..')
 
-/** A temp copy of the sample site (posts/, public/, kabar.config.json), with config keys changed. */
+/**
+ * A temp copy of the sample site (posts/, public/, kabar.config.json) with
+ * only the three core feeds turned on, then `configChanges` applied.
+ */
 export async function copySampleSite(configChanges: Record<string, unknown> = {}): Promise<string> {
   const site = await mkdtemp(path.join(os.tmpdir(), 'kabar-site-'))
   for (const entry of ['posts', 'public', 'kabar.config.json']) {
     await cp(path.join(ROOT, entry), path.join(site, entry), { recursive: true })
   }
+  await useCoreFeedsOnly(site)
   await changeConfig(site, configChanges)
   return site
 }
@@ -25,6 +29,22 @@ export async function changeConfig(site: string, changes: Record<string, unknown
       key === 'site' ? { ...(config.site as object), ...(value as object) } : value === undefined ? undefined : value
   }
   await writeFile(configPath, `${JSON.stringify(config, null, 2)}\n`)
+}
+
+/**
+ * The sample config without what issue 8 turned on (tag feeds, archive
+ * pages, feed.html, feeds.opml, limit 3): for tests about the three core
+ * feeds, which should not change when the sample site shows more.
+ */
+export async function useCoreFeedsOnly(site: string): Promise<void> {
+  const configPath = path.join(site, 'kabar.config.json')
+  const {
+    feeds: _feeds,
+    archive: _archive,
+    output: _output,
+    ...config
+  } = JSON.parse(await readFile(configPath, 'utf8')) as Record<string, unknown>
+  await writeFile(configPath, `${JSON.stringify({ ...config, limit: 20 }, null, 2)}\n`)
 }
 
 export async function removeSite(site: string): Promise<void> {
