@@ -59,7 +59,7 @@ export interface FeedItem {
   url: string
   title: string
   summary: string
-  /** Full HTML, or `undefined` when only the summary is published. */
+  /** Full HTML, or `undefined` when only the summary is published or the body is empty. */
   contentHtml: string | undefined
   published: Date
   updated: Date
@@ -99,7 +99,10 @@ export function buildFeedModel(
       url: post.url,
       title: post.title,
       summary: post.summaryText,
-      contentHtml: isSummaryOnly ? undefined : post.html,
+      // An empty `content` element is a validator warning in Atom, and RSS
+      // wants a description before `content:encoded`: a post with no body
+      // (a title-only link post) publishes no content at all.
+      contentHtml: isSummaryOnly || post.html === '' ? undefined : post.html,
       published: post.date,
       updated: post.updated ?? post.date,
       authors: post.authors.length > 0 ? post.authors : [feedAuthor],

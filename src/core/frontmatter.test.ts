@@ -68,3 +68,16 @@ describe('parseFrontmatter', () => {
     expect(Date.now() - started).toBeLessThan(1000)
   })
 })
+
+describe('parseFrontmatter with ---json', () => {
+  it('gives each key its line, as YAML does', () => {
+    const parsed = parseFrontmatter(
+      '---json\n{\n  "title": "J",\n  "date": "2025-01-01"\n}\n---\nBody.\n',
+      '/posts/a.md',
+    )
+    expect([...parsed.fieldLines]).toEqual([
+      ['title', 3],
+      ['date', 4],
+    ])
+  })
+})

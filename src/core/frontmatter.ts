@@ -68,7 +68,7 @@ export function parseFrontmatter(text: string, file: string): ParsedFrontmatter 
     throw new KabarError('FRONTMATTER_ENGINE_FORBIDDEN', 'frontmatter that runs code is not allowed', { file, line: 1 })
   }
   const yaml = { parse: (block: string) => parseYamlBlock(block, file, fieldLines) }
-  const json = { parse: (block: string) => parseJsonBlock(block, file) }
+  const json = { parse: (block: string) => parseJsonBlock(block, file, fieldLines) }
   const matter = loadGrayMatter()
   const parsed = matter(text, {
     language: 'yaml',
@@ -158,15 +158,25 @@ function parseYamlBlock(block: string, file: string, fieldLines: Map<string, num
   }
 }
 
-function parseJsonBlock(block: string, file: string): unknown {
+function parseJsonBlock(block: string, file: string, fieldLines: Map<string, number>): unknown {
+  let data: unknown
   try {
-    return JSON.parse(block)
+    data = JSON.parse(block)
   } catch (error) {
     throw new KabarError('FRONTMATTER_INVALID', `frontmatter is not valid JSON: ${(error as Error).message}`, {
       file,
       line: 2,
     })
   }
+  // As with YAML, line N of `block` is line N of the file; a key's line is
+  // where its quoted name first appears.
+  if (data !== null && typeof data === 'object' && !Array.isArray(data)) {
+    for (const key of Object.keys(data)) {
+      const at = block.indexOf(JSON.stringify(key))
+      if (at >= 0) fieldLines.set(key, lineAt(block, at))
+    }
+  }
+  return data
 }
 
 function lowerFirst(text: string): string {

@@ -51,3 +51,10 @@ describe('normalizePost with hostile frontmatter', () => {
     expect(post?.title).toBe('t')
   })
 })
+
+describe('normalizePost tags', () => {
+  it('keeps one tag for "café" typed precomposed and with a combining accent', () => {
+    const { post } = normalize('---\ntitle: t\ndate: 2025-01-01\ntags: ["caf\\u00e9", "cafe\\u0301", "CAFÉ"]\n---\n')
+    expect(post?.tags).toEqual(['café'])
+  })
+})

@@ -407,8 +407,10 @@ function readTags(data: Record<string, unknown>): string[] {
     for (const item of values) {
       if (typeof item !== 'string' && typeof item !== 'number') continue
       const tag = toSingleLine(String(item))
-      // Readers group by tag text; "AI" and "ai" are one topic.
-      if (tag !== '' && !tags.has(tag.toLowerCase())) tags.set(tag.toLowerCase(), tag)
+      // Readers group by tag text; "AI" and "ai" are one topic, and so are
+      // "café" typed with a combining accent and with a precomposed é.
+      const key = tag.normalize('NFC').toLowerCase()
+      if (tag !== '' && !tags.has(key)) tags.set(key, tag)
     }
   }
   return [...tags.values()]

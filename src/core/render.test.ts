@@ -144,3 +144,30 @@ describe('hostile Markdown', () => {
     expect(result.warnings[0]?.message).toContain('within 0.1 s')
   })
 })
+
+describe('hostile HTML in summaries and srcset', () => {
+  it('keeps only http(s) candidates of a srcset, and says so', () => {
+    const result = renderPost(post('<img src="a.png" srcset="javascript:alert(1) 1x, b.png 2x" alt="x">'))
+    expect(result.html).toContain('srcset="https://x.example/2025/a/b.png 2x"')
+    expect(result.html).not.toContain('javascript')
+    expect(result.warnings.map((problem) => problem.code)).toContain('HTML_SANITIZED')
+  })
+
+  it('leaves the text of inline <script> and <svg> out of the summary', () => {
+    const result = renderPost(post('Before <script>alert(1)</script> and <svg><text>drawn</text></svg> after.'))
+    expect(result.summaryText).toBe('Before and after.')
+    expect(result.html).not.toContain('alert')
+  })
+
+  it('takes the summary from the sanitized HTML when no paragraph has text', () => {
+    const result = renderPost(post('<div>Only raw <b>HTML</b> here<script>alert(1)</script></div>\n\n- and a list'))
+    expect(result.summaryText).toBe('Only raw HTML here and a list')
+  })
+
+  it('removes characters that references such as &#1; stand for, with a warning', () => {
+    const result = renderPost(post('A [&#1;] B [&#xD800;] C'))
+    expect(result.html).toBe('<p>A [] B [] C</p>')
+    expect(result.summaryText).toBe('A [] B [] C')
+    expect(result.warnings.map((problem) => [problem.code, problem.line])).toEqual([['CHARACTERS_REMOVED', 5]])
+  })
+})

@@ -1,6 +1,5 @@
 import type { Element, ElementContent, Root as HastRoot, Properties } from 'hast'
 import type { Root as MdastRoot, RootContent } from 'mdast'
-import { toString as mdastToString } from 'mdast-util-to-string'
 import { find, html as htmlSchema } from 'property-information'
 import rehypeRaw from 'rehype-raw'
 import rehypeSanitize, { defaultSchema } from 'rehype-sanitize'
@@ -9,14 +8,14 @@ import { remark } from 'remark'
 import remarkGfm from 'remark-gfm'
 import remarkRehype from 'remark-rehype'
 import type { Processor } from 'unified'
-import { visit } from 'unist-util-visit'
+import { SKIP, visit } from 'unist-util-visit'
 import { VFile } from 'vfile'
 import { KabarError, kabarWarning } from '../errors.js'
 import type { Post } from './post.js'
 import { removeScriptEmbeds } from './script-embeds.js'
-import { toSingleLine, truncateAtWord } from './text.js'
+import { hasForbiddenCharacters, removeForbiddenCharacters, toSingleLine, truncateAtWord } from './text.js'
 import { runWithTimeLimit, type TimeLimitResult } from './time-limit.js'
-import { canonicalUrl } from './urls.js'
+import { canonicalUrl, isWebUrl } from './urls.js'
 
 /**
  * Markdown → safe HTML with absolute URLs.
@@ -100,6 +99,7 @@ function getProcessor() {
     .use(() => countBeforeSanitizing)
     .use(rehypeSanitize, sanitizeSchema)
     .use(() => reportSanitized)
+    .use(() => summarizeFromHtml)
     .use(rehypeStringify)
     .freeze() as unknown as Processor<MdastRoot, MdastRoot, HastRoot, HastRoot, string>
   return processor
@@ -130,8 +130,25 @@ export function renderPost(post: Post, options: { timeLimitMs?: number } = {}): 
       `its Markdown could not be rendered within ${timeLimitMs / 1000} s — long runs of * _ [ or \` and thousands of quotes or footnotes slow the Markdown parser down: split the post or simplify that part`,
     )
   }
+  const html = rendered.value.trim()
   const summaryText = post.summary ?? data.summaryText ?? ''
-  return { html: rendered.value.trim(), summaryText, warnings: data.warnings }
+  // The file's own control characters were removed before parsing, so these
+  // come from character references (`&#1;`, `&#xD800;`, which Markdown turns
+  // into U+FFFD): remove them here too, and say so.
+  if (hasForbiddenCharacters(html) || hasForbiddenCharacters(summaryText)) {
+    data.warnings.push(
+      kabarWarning(
+        'CHARACTERS_REMOVED',
+        'character references such as &#1; or &#xD800; stand for characters feeds cannot carry, so they were removed',
+        { file: post.file, line: post.bodyLine },
+      ),
+    )
+  }
+  return {
+    html: removeForbiddenCharacters(html),
+    summaryText: removeForbiddenCharacters(summaryText),
+    warnings: data.warnings,
+  }
 }
 
 function notRendered(post: Post, message: string): RenderResult {
@@ -162,6 +179,22 @@ function extractSummary(tree: MdastRoot, file: VFile): void {
       : tree.children.filter((node) => node.type === 'paragraph' && plainText(node) !== '').slice(0, 1)
   const text = toSingleLine(summaryNodes.map(plainText).join(' '))
   data.summaryText = moreIndex >= 0 ? text : truncateAtWord(text, SUMMARY_LENGTH)
+}
+
+/**
+ * A body whose text is all in raw HTML, lists or headings (an embed, a list
+ * of links) gives no summary from its paragraphs, and RSS then has content
+ * without the description the validator wants before it: take the text of
+ * the sanitized HTML instead, so nothing the sanitizer removed leaks in.
+ */
+function summarizeFromHtml(tree: HastRoot, file: VFile): void {
+  const data = dataOf(file)
+  if (data.post.summary !== undefined || (data.summaryText ?? '') !== '') return
+  const words: string[] = []
+  visit(tree, 'text', (node) => {
+    words.push(node.value)
+  })
+  data.summaryText = truncateAtWord(toSingleLine(words.join('')), SUMMARY_LENGTH)
 }
 
 function replaceEmbeds(tree: HastRoot, file: VFile): void {
@@ -260,12 +293,29 @@ function absolutizeUrls(tree: HastRoot, file: VFile): void {
     }
     const srcSet = properties.srcSet
     if (typeof srcSet === 'string' || Array.isArray(srcSet)) {
-      properties.srcSet = resolveSrcSet(Array.isArray(srcSet) ? srcSet.join(',') : srcSet, data.itemUrl)
+      const written = Array.isArray(srcSet) ? srcSet.join(',') : srcSet
+      const resolved = resolveSrcSet(written, data.itemUrl)
+      // The sanitizer checks the scheme of `src` and `href` but not of each
+      // `srcset` candidate, so resolveSrcSet keeps only http(s) ones.
+      if (srcSetSize(resolved) < srcSetSize(written)) {
+        data.warnings.push(
+          kabarWarning('HTML_SANITIZED', `srcset candidates that are not http(s) URLs were removed from "${written}"`, {
+            file: data.post.file,
+            line: lineOf(node, data),
+          }),
+        )
+      }
+      if (resolved === '') delete properties.srcSet
+      else properties.srcSet = resolved
     }
   })
 }
 
-/** Resolves each candidate URL of a `srcset` (`a.jpg 1x, b.jpg 2x`). */
+function srcSetSize(srcSet: string): number {
+  return srcSet.split(/,\s+|,(?=\S+\s)/).filter((candidate) => candidate.trim() !== '').length
+}
+
+/** Resolves each candidate URL of a `srcset` (`a.jpg 1x, b.jpg 2x`), keeping only http(s) ones. */
 export function resolveSrcSet(srcSet: string, base: string): string {
   return srcSet
     .split(/,\s+|,(?=\S+\s)/)
@@ -274,7 +324,7 @@ export function resolveSrcSet(srcSet: string, base: string): string {
     .map((candidate) => {
       const [url = '', ...descriptors] = candidate.split(/\s+/)
       const resolved = canonicalUrl(url, base)
-      return resolved === undefined ? undefined : [resolved, ...descriptors].join(' ')
+      return resolved === undefined || !isWebUrl(resolved) ? undefined : [resolved, ...descriptors].join(' ')
     })
     .filter((candidate) => candidate !== undefined)
     .join(', ')
@@ -290,7 +340,28 @@ function lineOf(node: Element, data: RenderData): number {
   return line === undefined ? data.post.bodyLine : data.post.bodyLine + line - 1
 }
 
-/** The words of a Markdown node: no raw HTML, no image alt text. */
+/** Raw HTML elements the sanitizer removes together with their text. */
+const STRIPPED_TAGS = new RegExp(`^<(/?)(${sanitizeSchema.strip.join('|')})\\b[^>]*?(/?)>$`, 'i')
+
+/**
+ * The words of a Markdown node: no raw HTML, no image alt text, and none of
+ * the text between inline `<script>` and `</script>` (Markdown sees the tags
+ * as separate HTML nodes and the code between them as text, which the
+ * sanitizer later removes from the content but would leak into a summary).
+ */
 function plainText(node: RootContent): string {
-  return mdastToString(node, { includeHtml: false, includeImageAlt: false }).trim()
+  let strippedDepth = 0
+  const words: string[] = []
+  visit(node, (child) => {
+    if (child.type === 'html') {
+      const tag = STRIPPED_TAGS.exec(child.value.trim())
+      if (tag !== null && tag[3] !== '/') strippedDepth = Math.max(0, strippedDepth + (tag[1] === '/' ? -1 : 1))
+    } else if (child.type === 'image' || child.type === 'imageReference') {
+      return SKIP
+    } else if (strippedDepth === 0 && (child.type === 'text' || child.type === 'inlineCode')) {
+      words.push(child.value)
+    }
+    return undefined
+  })
+  return words.join('').trim()
 }

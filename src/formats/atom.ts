@@ -49,7 +49,10 @@ function writeEntry(xml: XmlWriter, item: FeedItem, feedLanguage: string | undef
   for (const author of item.authors) writeAuthor(xml, 'author', author)
   // RFC 4287 §4.2.2: `term` is required (the `feed` package writes only `label`).
   for (const tag of item.tags) xml.empty('category', { term: tag })
-  if (item.summary !== '') xml.element('summary', htmlFromText(item.summary), { type: 'html' })
+  // An entry with neither summary nor content draws the validator's "missing
+  // textual content" warning: a post with no body repeats its title.
+  const summary = item.summary === '' && item.contentHtml === undefined ? item.title : item.summary
+  if (summary !== '') xml.element('summary', htmlFromText(summary), { type: 'html' })
   if (item.contentHtml !== undefined) xml.element('content', escapeMarkup(item.contentHtml), { type: 'html' })
   if (item.image?.type !== undefined) {
     xml.empty('link', {

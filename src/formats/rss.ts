@@ -58,7 +58,10 @@ function writeItem(xml: XmlWriter, item: FeedItem): void {
   // urn: id is not something a reader should open.
   xml.element('guid', escapePlainText(item.id), { isPermaLink: item.id === item.url ? 'true' : 'false' })
   xml.element('pubDate', formatRfc822(item.published))
-  if (item.summary !== '') xml.element('description', escapeMarkup(plainTextToHtml(item.summary)))
+  // The validator wants a description before `content:encoded`: a body with
+  // no text at all (a single image) repeats the title there.
+  const summary = item.summary === '' && item.contentHtml !== undefined ? item.title : item.summary
+  if (summary !== '') xml.element('description', escapeMarkup(plainTextToHtml(summary)))
   if (item.contentHtml !== undefined) xml.element('content:encoded', escapeMarkup(item.contentHtml))
   // The validator warns when an item has both `<author>` and `dc:creator`:
   // the mailbox form already carries the name.
