@@ -188,6 +188,21 @@ export function normalizePost(source: SourceFile, options: NormalizeOptions): No
 
   const authors = readAuthors(field(FIELD_ALIASES.author))
   const tags = readTags(data)
+  // One warning for the title and one for the tags, each naming the text.
+  const markup = [
+    { name: 'title', text: HTML_END_TAG.test(title) ? title : undefined, line: titleField?.line },
+    { name: 'tags', text: tags.find((tag) => HTML_END_TAG.test(tag)), line: fieldLines.get('tags') },
+  ]
+  for (const { name, text, line } of markup) {
+    if (text === undefined) continue
+    problems.push(
+      kabarWarning(
+        'TITLE_HAS_MARKUP',
+        `${name === 'title' ? 'title' : 'tag'} "${text}" holds text that looks like an HTML tag: it is published as text, exactly as written, but the W3C validator warns that an RSS reader may take it for markup — reword it (say "the div end tag") if that matters`,
+        { file, line, field: name },
+      ),
+    )
+  }
   const summaryField = field(FIELD_ALIASES.summary)
   const summary =
     summaryField && ['string', 'number'].includes(typeof summaryField.value)
@@ -336,6 +351,9 @@ export function normalizePost(source: SourceFile, options: NormalizeOptions): No
     return candidate.startsWith(config.publicDir + path.sep) ? candidate : undefined
   }
 }
+
+/** What the W3C validator flags in an RSS title or category: an end tag such as `</div>`. */
+const HTML_END_TAG = /<\/[a-z][a-z0-9]*\s*>/i
 
 /**
  * Longest run of characters without white space a body may hold. Prose and
