@@ -2,6 +2,7 @@ import path from 'node:path'
 import { z } from 'zod'
 import { KabarError, KabarErrorList } from '../errors.js'
 import { isValidTimeZone } from './dates.js'
+import { type ActivePreset, PRESET_NAMES, type PresetChoice } from './presets/types.js'
 import { asDirectoryUrl, canonicalUrl, isWebUrl } from './urls.js'
 
 /**
@@ -60,11 +61,17 @@ export const configSchema = z
         hub: z.string().optional(),
       })
       .strict(),
-    /** Pattern for item URLs: `:year`, `:month`, `:day`, `:slug`. Default `/:slug/`. */
+    /** Pattern for item URLs: `:year`, `:month`, `:day`, `:slug` (or Jekyll's `:title`). Default `/:slug/`. */
     permalink: z
       .string()
-      .refine((value) => value.includes(':slug'), { message: 'must contain :slug, or two posts would share a URL' })
+      .refine((value) => value.includes(':slug') || value.includes(':title'), {
+        message: 'must contain :slug, or two posts would share a URL',
+      })
       .optional(),
+    /** Read posts as Jekyll, Hugo, Eleventy or Astro do; `auto` recognizes the site, `none` turns it off. Default `auto`. */
+    preset: z.enum(['auto', 'none', ...PRESET_NAMES]).optional(),
+    /** Where a post without a date gets one, in order: `git` (first commit), `mtime` (file time). Default `["git"]`. */
+    dateFallback: z.array(z.enum(['git', 'mtime'])).optional(),
     /** Where the feed files are served. Default `site.url`. */
     feedUrl: z.string().optional(),
     /** Folder whose files are served at `site.url` (for local image sizes). */
@@ -164,7 +171,18 @@ export interface ResolvedConfig {
   /** Absolute path of the id manifest; `undefined` when off. */
   idManifest: string | undefined
   maxPostSize: number
+  /** The `preset` key: a generator's name, `auto` or `none`. */
+  preset: PresetChoice
+  /** The preset the build uses, once chosen (by name, or recognized from the site); `undefined`: none. */
+  activePreset: ActivePreset | undefined
+  /** Sources of a date for posts that have none, in order. */
+  dateFallback: readonly DateFallback[]
+  /** Keys the config file sets itself (`permalink`, `output.rss`, …): a preset never overrides them. */
+  configuredKeys: ReadonlySet<string>
 }
+
+/** Where a post without a date gets one: its first git commit, or the file's modification time. */
+export type DateFallback = 'git' | 'mtime'
 
 export const DEFAULT_LIMIT = 20
 export const DEFAULT_MAX_POST_SIZE = 1024 * 1024
@@ -246,7 +264,21 @@ export function resolveConfig(raw: unknown, options: { configPath: string }): Re
     idManifest:
       config.idManifest === false ? undefined : path.resolve(configDir, config.idManifest ?? 'kabar.ids.json'),
     maxPostSize: config.maxPostSize ?? DEFAULT_MAX_POST_SIZE,
+    preset: config.preset ?? 'auto',
+    activePreset: undefined,
+    dateFallback: config.dateFallback ?? ['git'],
+    configuredKeys: configuredKeysOf(config),
   }
+}
+
+function configuredKeysOf(config: z.output<typeof configSchema>): Set<string> {
+  const keys = new Set<string>()
+  if (config.permalink !== undefined) keys.add('permalink')
+  if (config.site.timezone !== undefined) keys.add('site.timezone')
+  for (const [format, name] of Object.entries(config.output ?? {})) {
+    if (name !== undefined) keys.add(`output.${format}`)
+  }
+  return keys
 }
 
 function outputName(value: string | false | undefined, fallback: string): string | undefined {

@@ -2,10 +2,17 @@ import path from 'node:path'
 import { KabarError, kabarWarning } from '../errors.js'
 import type { Author, ResolvedConfig } from './config.js'
 import { readOddDate } from './date-repair.js'
-import { calendarFieldsIn, parseDate } from './dates.js'
+import { calendarFieldsIn, formatRfc3339, parseDate } from './dates.js'
 import { parseFrontmatter } from './frontmatter.js'
 import { imageTypeFor } from './media-types.js'
 import type { Post, PostImage, SourceFile } from './post.js'
+import {
+  preparePresetFrontmatter,
+  presetExclusion,
+  presetImagePath,
+  presetPostId,
+  presetPostUrl,
+} from './presets/index.js'
 import { hasForbiddenCharacters, lineAt, removeForbiddenCharacters, toSingleLine } from './text.js'
 import { canonicalUrl, isWebUrl } from './urls.js'
 
@@ -59,7 +66,10 @@ export function normalizePost(source: SourceFile, options: NormalizeOptions): No
 
   let parsed: ReturnType<typeof parseFrontmatter>
   try {
-    parsed = parseFrontmatter(text, file)
+    // A preset renames and fills fields its generator reads differently (Hugo's `publishdate`, …).
+    const prepared = preparePresetFrontmatter(parseFrontmatter(text, file), source, options.config)
+    parsed = prepared.parsed
+    problems.push(...prepared.problems)
   } catch (error) {
     if (error instanceof KabarError) return { post: undefined, problems: [...problems, error] }
     throw error
@@ -104,19 +114,31 @@ export function normalizePost(source: SourceFile, options: NormalizeOptions): No
 
   // date: frontmatter, else the Jekyll-style file name
   let date: Date | undefined
-  const dateField = field(
-    FIELD_ALIASES.date.filter((name) => !(name === 'published' && typeof data[name] === 'boolean')),
-  )
+  // `published: no` says whether, not when.
+  const isPublishedFlag = (value: unknown) => typeof value === 'boolean' || isFalsy(value) || isTruthy(value)
+  const dateField = field(FIELD_ALIASES.date.filter((name) => !(name === 'published' && isPublishedFlag(data[name]))))
   if (dateField !== undefined) {
     date = readDate(dateField.name, dateField.value, dateField.line)
   } else if (dateFromName?.[1] !== undefined) {
     date = readDate('date', dateFromName[1], undefined, `file name ${fileName}`)
+  } else if (source.fallbackDate !== undefined) {
+    // Git history (or, when the config asks, the file's time), looked up by the I/O edge.
+    date = source.fallbackDate.date
+    if (source.fallbackDate.from === 'mtime') {
+      problems.push(
+        kabarWarning(
+          'DATE_FROM_MTIME',
+          `date was taken from the file's modification time (${formatRfc3339(date)}), which a fresh clone or copy changes — add a line "date: ${formatRfc3339(date)}" to the frontmatter`,
+          { file, line: 1, field: 'date' },
+        ),
+      )
+    }
   } else {
     fail(
       'date',
       1,
       'FIELD_MISSING',
-      'date is missing — add a line "date: YYYY-MM-DD" to the frontmatter, or start the file name with the date',
+      `date is missing — add a line "date: YYYY-MM-DD" to the frontmatter, or start the file name with the date${source.fallbackDateNote === undefined ? '' : ` (${source.fallbackDateNote})`}`,
     )
   }
 
@@ -146,8 +168,13 @@ export function normalizePost(source: SourceFile, options: NormalizeOptions): No
       ? String(slugField.value).trim()
       : defaultSlug(source.relativePath, dateFromName?.[2])
   let url: string | undefined
-  const urlField = field(['permalink', 'url'])
-  if (urlField !== undefined) {
+  const presetPost = { file, relativePath: source.relativePath, data, fieldLines }
+  const presetUrl = date === undefined ? undefined : presetPostUrl(config, { ...presetPost, date, slug })
+  const urlField = presetUrl === undefined ? field(['permalink', 'url']) : undefined
+  if (presetUrl !== undefined) {
+    if ('url' in presetUrl) url = presetUrl.url
+    else fail(presetUrl.field, fieldLines.get(presetUrl.field), 'FIELD_INVALID', presetUrl.message)
+  } else if (urlField !== undefined) {
     url = typeof urlField.value === 'string' ? resolveSitePath(urlField.value, config.site.url) : undefined
     if (url === undefined || !isWebUrl(url)) {
       fail(
@@ -161,8 +188,9 @@ export function normalizePost(source: SourceFile, options: NormalizeOptions): No
     url = resolveSitePath(expandPermalink(config.permalink, slug, date, config.site.timezone), config.site.url)
   }
 
-  // id: pinned in frontmatter, else the item URL
-  let id = url
+  // id: pinned in frontmatter, else the one the preset's generator gave, else the item URL
+  let id =
+    url === undefined || date === undefined ? url : (presetPostId(config, { ...presetPost, date, slug, url }) ?? url)
   const idField = field(['id'])
   if (idField !== undefined) {
     const written = String(idField.value)
@@ -245,6 +273,7 @@ export function normalizePost(source: SourceFile, options: NormalizeOptions): No
       summary,
       image,
       isDraft,
+      excludedBecause: presetExclusion(config, presetPost, now),
       lang,
       content,
       body: parsed.body,
@@ -340,6 +369,8 @@ export function normalizePost(source: SourceFile, options: NormalizeOptions): No
 
   /** Where the image file sits on disk: beside the post, or in `publicDir` under the URL's path. */
   function localImagePath(written: string, imageUrl: string): string | undefined {
+    const besidePost = presetImagePath(config, file, written)
+    if (besidePost !== undefined) return besidePost
     if (isWebUrl(written) || written.startsWith('//')) {
       if (!imageUrl.startsWith(config.site.url)) return undefined
     }

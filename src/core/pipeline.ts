@@ -5,6 +5,7 @@ import type { ResolvedConfig } from './config.js'
 import { buildFeedModel, comparePostsNewestFirst, type ImageSizes } from './feed-model.js'
 import { normalizePost } from './normalize.js'
 import type { Post, RenderedPost, SourceFile } from './post.js'
+import { expandPostTemplates } from './post-templates.js'
 import { renderPost } from './render.js'
 
 /**
@@ -27,6 +28,8 @@ export interface Selection {
   published: Post[]
   drafts: Post[]
   future: Post[]
+  /** Posts the preset's generator would never publish (`expiryDate` passed, …): `excludedBecause` says why. */
+  excluded: Post[]
   /** Errors stop the build; warnings do not (unless strict). */
   problems: KabarError[]
   /** Earliest date among future posts: when a rebuild would publish one. */
@@ -39,22 +42,28 @@ export function selectPosts(sources: readonly SourceFile[], config: ResolvedConf
   const published: Post[] = []
   const drafts: Post[] = []
   const future: Post[] = []
+  const excluded: Post[] = []
   for (const source of sources) {
     const { post, problems: postProblems } = normalizePost(source, { config, now: options.now })
     problems.push(...postProblems)
     if (post === undefined) continue
-    if (post.isDraft && !options.includeDrafts) drafts.push(post)
+    if (post.excludedBecause !== undefined) excluded.push(post)
+    else if (post.isDraft && !options.includeDrafts) drafts.push(post)
     else if (post.date > options.now && !options.includeFuture) future.push(post)
     else published.push(post)
   }
   problems.push(...findDuplicates(published, path.dirname(config.configPath)))
   published.sort(comparePostsNewestFirst)
+  // Liquid, Nunjucks and Hugo shortcodes in a preset's posts become Markdown before rendering.
+  const templated = expandPostTemplates(published, [...published, ...drafts, ...future, ...excluded], config)
+  problems.push(...templated.problems)
+  published.splice(0, published.length, ...templated.posts)
   const shown = config.limit === 0 ? published : published.slice(0, config.limit)
   const nextFutureDate = future.reduce<Date | undefined>(
     (earliest, post) => (earliest === undefined || post.date < earliest ? post.date : earliest),
     undefined,
   )
-  return { shown, published, drafts, future, problems, nextFutureDate }
+  return { shown, published, drafts, future, excluded, problems, nextFutureDate }
 }
 
 /** Two posts with one id or one URL would merge in readers: name both files. */

@@ -8,6 +8,16 @@ export interface SourceFile {
   relativePath: string
   /** The file's text, already decoded from UTF-8. */
   text: string
+  /** A date for a post whose frontmatter and file name give none, looked up by the I/O edge. */
+  fallbackDate?: FallbackDate | undefined
+  /** Why no fallback date could be found when one was looked for (a shallow clone), for the error. */
+  fallbackDateNote?: string | undefined
+}
+
+/** The post's first git commit, or (only when the config asks) the file's modification time. */
+export interface FallbackDate {
+  date: Date
+  from: 'git' | 'mtime'
 }
 
 /** An image that goes with a post: the featured image, an enclosure in RSS. */
@@ -37,6 +47,8 @@ export interface Post {
   summary: string | undefined
   image: PostImage | undefined
   isDraft: boolean
+  /** Why the preset's generator would never publish this post (`expiryDate` passed, …), if so. */
+  excludedBecause?: string | undefined
   lang: string | undefined
   /** Per-post opt-out of full content (`content: summary`). */
   content: 'full' | 'summary' | undefined
