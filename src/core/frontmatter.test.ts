@@ -81,3 +81,22 @@ describe('parseFrontmatter with ---json', () => {
     ])
   })
 })
+
+describe('parseFrontmatter never uses gray-matter’s defaults', () => {
+  it('reports invalid YAML as a KabarError, not a js-yaml exception', () => {
+    const error = thrown(() =>
+      parseFrontmatter('---\ntitle: x\nkey: [unclosed\nmore: value: here\n---\n', '/posts/a.md'),
+    )
+    expect(error.code).toBe('FRONTMATTER_INVALID')
+  })
+
+  it('leaves gray-matter’s input cache empty (it fills only when called without options)', () => {
+    matter.clearCache()
+    parseFrontmatter(
+      '---\ntitle: &anchor "an anchor needs the full YAML parser"\nalias: [*anchor]\n---\nBody.\n',
+      '/posts/b.md',
+    )
+    parseFrontmatter('---\ntitle: t\n---\nBody.\n', '/posts/c.md')
+    expect(Object.keys(matter.cache)).toEqual([])
+  })
+})
