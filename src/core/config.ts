@@ -209,18 +209,25 @@ export function resolveConfig(raw: unknown, options: { configPath: string }): Re
   const feedUrl = config.feedUrl === undefined ? baseUrl : canonicalUrl(config.feedUrl, baseUrl)
   if (feedUrl === undefined) problems.push(`feedUrl "${config.feedUrl}" is not a URL`)
 
-  const authors = new Map<string, Author>()
-  for (const [key, author] of Object.entries(config.site.authors ?? {})) {
-    authors.set(key, toAuthor(author))
-  }
-  const permalink = config.permalink ?? '/:slug/'
-
   const resolveOptionalUrl = (key: string, value: string | undefined): string | undefined => {
     if (value === undefined) return undefined
     const url = canonicalUrl(value, baseUrl)
     if (url === undefined) problems.push(`${key} "${value}" is not a URL`)
     return url
   }
+  // Author URLs go into Atom `uri` and JSON Feed `url` as they are, so they
+  // are made canonical here (an IDN host or a space is invalid there).
+  const toSiteAuthor = (key: string, value: Parameters<typeof toAuthor>[0]): Author => {
+    const author = toAuthor(value)
+    return { ...author, url: resolveOptionalUrl(`${key}.url`, author.url) }
+  }
+
+  const authors = new Map<string, Author>()
+  for (const [key, author] of Object.entries(config.site.authors ?? {})) {
+    authors.set(key, toSiteAuthor(`site.authors.${key}`, author))
+  }
+  const author = config.site.author === undefined ? undefined : toSiteAuthor('site.author', config.site.author)
+  const permalink = config.permalink ?? '/:slug/'
   const image = resolveOptionalUrl('site.image', config.site.image)
   const favicon = resolveOptionalUrl('site.favicon', config.site.favicon)
   const hub = resolveOptionalUrl('site.hub', config.site.hub)
@@ -239,7 +246,7 @@ export function resolveConfig(raw: unknown, options: { configPath: string }): Re
       language: config.site.language,
       timezone,
       copyright: config.site.copyright,
-      author: config.site.author === undefined ? undefined : toAuthor(config.site.author),
+      author,
       authors,
       image,
       favicon,
