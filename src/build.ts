@@ -1,8 +1,12 @@
 import path from 'node:path'
 import type { ResolvedConfig } from './core/config.js'
 import { type Selection, selectPosts } from './core/pipeline.js'
+import type { Post } from './core/post.js'
+import type { PresetChoice } from './core/presets/types.js'
 import { postsInOutputs, renderOutputs } from './core/render-outputs.js'
 import { isKabarError, KabarError, KabarErrorList } from './errors.js'
+import { choosePreset } from './io/detect-preset.js'
+import { addFallbackDates } from './io/fallback-dates.js'
 import type { FileSystem } from './io/file-system.js'
 import { writeIdManifest } from './io/id-manifest.js'
 import { readImageSizes } from './io/image-sizes.js'
@@ -31,12 +35,22 @@ export interface BuildOptions {
   strict?: boolean
   /** Check only: write nothing. */
   dryRun?: boolean
+  /** Overrides the config's `preset`: a generator's name, `auto` or `none`. */
+  preset?: PresetChoice
   /** Check ids against the feeds deployed there (a folder or URL) instead of the id manifest. */
   compare?: string
   /** The build's clock. Default: now. */
   now?: Date
   /** For fault-injection tests. */
   fileSystem?: FileSystem
+}
+
+/** A post that was read but is not in the feeds. */
+export interface SkippedPost {
+  file: string
+  reason: 'draft' | 'future' | 'excluded'
+  /** Why, and how to include it when that is possible. */
+  message: string
 }
 
 /** One reported problem, as plain data (the JSON report's shape). */
@@ -54,7 +68,12 @@ export interface BuildReport {
   configFile: string | undefined
   postsDir: string | undefined
   outDir: string | undefined
-  posts: { found: number; published: number; shown: number; drafts: number; future: number }
+  /** `excluded`: posts the preset's generator would never publish (`expiryDate` passed, …). */
+  posts: { found: number; published: number; shown: number; drafts: number; future: number; excluded?: number }
+  /** The preset the posts were read with, and why; absent when none. */
+  preset?: { name: string; reason: string } | undefined
+  /** Every post read but not published, with why (what `kabar check` lists). */
+  skipped?: SkippedPost[]
   /** Items per feed file, by file name. */
   feeds: Record<string, number>
   written: string[]
@@ -89,6 +108,8 @@ export async function runBuild(options: BuildOptions, context: BuildContext): Pr
     postsDir: undefined,
     outDir: undefined,
     posts: { found: 0, published: 0, shown: 0, drafts: 0, future: 0 },
+    preset: undefined,
+    skipped: [],
     feeds: {},
     written: [],
     unchanged: [],
@@ -98,7 +119,7 @@ export async function runBuild(options: BuildOptions, context: BuildContext): Pr
   }
   const problems: KabarError[] = []
   try {
-    const config = context.config ?? applyOverrides(await loadConfig(cwd, options.config), options, cwd)
+    let config = context.config ?? applyOverrides(await loadConfig(cwd, options.config), options, cwd)
     report.configFile = config.configPath
     report.postsDir = config.postsDir
     report.outDir = config.outDir
@@ -108,7 +129,16 @@ export async function runBuild(options: BuildOptions, context: BuildContext): Pr
     })
     problems.push(...readProblems)
     report.posts.found = sources.length + readProblems.filter((problem) => problem.severity === 'error').length
-    const selection = selectPosts(sources, config, {
+    // A Jekyll, Hugo, Eleventy or Astro site's posts are read as that generator reads them.
+    const chosen = await choosePreset(config, sources, options.preset)
+    config = chosen.config
+    problems.push(...chosen.problems)
+    report.preset =
+      config.activePreset === undefined
+        ? undefined
+        : { name: config.activePreset.name, reason: config.activePreset.reason }
+    const dated = await addFallbackDates(sources, { fallback: config.dateFallback, postsDir: config.postsDir })
+    const selection = selectPosts(dated, config, {
       now: options.now ?? new Date(),
       includeDrafts: options.drafts ?? false,
       includeFuture: options.future ?? false,
@@ -193,7 +223,20 @@ function fillCounts(report: BuildReport, selection: Selection): void {
   report.posts.shown = selection.shown.length
   report.posts.drafts = selection.drafts.length
   report.posts.future = selection.future.length
+  // Only a preset excludes posts: without one the report keeps its usual shape.
+  if (report.preset !== undefined) report.posts.excluded = selection.excluded.length
+  report.skipped = [
+    ...selection.excluded.map((post) => skipped(post, 'excluded', post.excludedBecause ?? 'excluded by the preset')),
+    ...selection.drafts.map((post) => skipped(post, 'draft', 'a draft — build with --drafts to include it')),
+    ...selection.future.map((post) =>
+      skipped(post, 'future', `dated ${post.date.toISOString()}, in the future — build with --future to preview it`),
+    ),
+  ].sort((a, b) => compareText(a.file, b.file))
   report.nextFutureDate = selection.nextFutureDate?.toISOString()
+}
+
+function skipped(post: Post, reason: SkippedPost['reason'], message: string): SkippedPost {
+  return { file: post.file, reason, message }
 }
 
 function toProblem(error: KabarError, isError: boolean): Problem {

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { PRESET_NAMES, type PresetChoice } from '../core/presets/types.js'
 import { KabarError } from '../errors.js'
 
 export type Command = 'build' | 'check' | 'serve' | 'ping' | 'links' | 'help' | 'version'
@@ -14,6 +15,8 @@ export interface CliArguments {
   strict: boolean
   json: boolean
   quiet: boolean
+  /** Overrides the config's `preset`. */
+  preset?: PresetChoice
   /** `kabar serve` only: the options below. */
   serve?: ServeArguments
   /** `kabar build` and `check`: compare ids with the feeds deployed there (a folder or URL). */
@@ -51,6 +54,7 @@ Options:
   --posts DIR      posts folder, overriding the config
   --out DIR        output folder, overriding the config
   --limit N        newest N posts per feed; 0 means every post
+  --preset NAME    read posts as jekyll, hugo, eleventy or astro does; auto (default) or none
   --drafts         include posts marked draft
   --future         include posts dated in the future (a preview)
   --strict         treat warnings as errors (for CI)
@@ -106,6 +110,7 @@ export function parseCliArguments(argv: readonly string[]): CliArguments {
       throw new KabarError('USAGE', `--limit takes a whole number (0 for every post), not "${values.limit}"`)
     result.limit = Number(values.limit)
   }
+  if (values.preset !== undefined) result.preset = parsePreset(values.preset)
   if (command === 'serve') result.serve = parseServeArguments(values)
   else rejectServeOptions(values, command)
   parseMoreFeedsOptions(values, result)
@@ -174,6 +179,14 @@ function wholeNumber(flag: string, text: string, max: number): number {
   return value
 }
 
+function parsePreset(text: string): PresetChoice {
+  const choices: readonly string[] = ['auto', 'none', ...PRESET_NAMES]
+  if (!choices.includes(text)) {
+    throw new KabarError('USAGE', `--preset takes ${PRESET_NAMES.join(', ')}, auto or none, not "${text}"`)
+  }
+  return text as PresetChoice
+}
+
 function parseArgsStrict(argv: readonly string[]) {
   return parseArgs({
     args: [...argv],
@@ -184,6 +197,7 @@ function parseArgsStrict(argv: readonly string[]) {
       posts: { type: 'string' },
       out: { type: 'string' },
       limit: { type: 'string' },
+      preset: { type: 'string' },
       drafts: { type: 'boolean' },
       future: { type: 'boolean' },
       strict: { type: 'boolean' },

@@ -5,7 +5,7 @@ import { isKabarError } from '../errors.js'
 import { parseCliArguments, USAGE } from './args.js'
 import { runLinks } from './links.js'
 import { runPing } from './ping.js'
-import { displayPath, formatProblem, formatSummary } from './report.js'
+import { displayPath, formatPreset, formatProblem, formatSkipped, formatSummary } from './report.js'
 import { runServe } from './serve.js'
 
 export interface CliContext {
@@ -70,6 +70,7 @@ export async function main(argv: readonly string[], context: Partial<CliContext>
       future: args.future,
       strict: args.strict,
       dryRun: args.command === 'check',
+      ...(args.preset !== undefined && { preset: args.preset }),
       ...(args.compare !== undefined && { compare: args.compare }),
       ...(context.now !== undefined && { now: context.now }),
     })
@@ -86,6 +87,11 @@ export async function main(argv: readonly string[], context: Partial<CliContext>
   }
   for (const problem of report.errors) stderr.write(`${formatProblem(problem, cwd)}\n`)
   if (!args.quiet) for (const problem of report.warnings) stderr.write(`${formatProblem(problem, cwd)}\n`)
+  if (report.ok && !args.quiet) {
+    // Which preset read the posts, and (for `check`) every post left out and why.
+    const details = [...formatPreset(report), ...(args.command === 'check' ? formatSkipped(report, cwd) : [])]
+    for (const line of details) (args.json ? stderr : stdout).write(`${line}\n`)
+  }
   if (!report.ok || !args.quiet) {
     const summary = formatSummary(report, cwd, elapsed, args.command === 'check')
     ;(args.json || !report.ok ? stderr : stdout).write(`${summary}\n`)
@@ -105,6 +111,9 @@ function toJsonReport(report: BuildReport, cwd: string) {
     outDir: relative(report.outDir),
     errors: problems(report.errors),
     warnings: problems(report.warnings),
+    ...(report.skipped !== undefined && {
+      skipped: report.skipped.map((post) => ({ ...post, file: displayPath(post.file, cwd) })),
+    }),
   }
 }
 

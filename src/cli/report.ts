@@ -23,12 +23,32 @@ export function formatSummary(report: BuildReport, cwd: string, elapsedMs: numbe
   const skipped = [
     report.posts.drafts > 0 ? `${report.posts.drafts} draft${report.posts.drafts === 1 ? '' : 's'}` : '',
     report.posts.future > 0 ? `${report.posts.future} future` : '',
+    (report.posts.excluded ?? 0) > 0 ? `${report.posts.excluded} excluded` : '',
   ].filter(Boolean)
   const postsLine = `${report.posts.published} posts${skipped.length > 0 ? ` (${skipped.join(', ')} skipped)` : ''}, ${items} per feed`
   if (isDryRun) return `kabar check: ${postsLine}; nothing written.`
   const written = report.written.length > 0 ? `wrote ${listFiles(report.written)}` : ''
   const unchanged = report.unchanged.length > 0 ? `${listFiles(report.unchanged)} unchanged` : ''
   return `kabar: ${postsLine}; ${[written, unchanged].filter(Boolean).join('; ')} in ${outDir}/ (${Math.round(elapsedMs)} ms)`
+}
+
+/** Which generator's conventions the posts were read with, when a preset was used. */
+export function formatPreset(report: BuildReport): string[] {
+  if (report.preset === undefined) return []
+  const name = PRESET_LABELS[report.preset.name] ?? report.preset.name
+  return [`kabar: posts read as ${name} reads them (${report.preset.reason}); --preset none turns this off`]
+}
+
+const PRESET_LABELS: Readonly<Record<string, string>> = {
+  jekyll: 'Jekyll',
+  hugo: 'Hugo',
+  eleventy: 'Eleventy',
+  astro: 'Astro',
+}
+
+/** One line per post that is not in the feeds, with why: `posts/x.md: skipped: a draft — …`. */
+export function formatSkipped(report: BuildReport, cwd: string): string[] {
+  return (report.skipped ?? []).map((post) => `${displayPath(post.file, cwd)}: skipped: ${post.message}`)
 }
 
 /** A problem found outside a build (`kabar ping`, `kabar links`), as the report shows it. */
