@@ -100,3 +100,19 @@ describe('parseFrontmatter never uses gray-matter’s defaults', () => {
     expect(Object.keys(matter.cache)).toEqual([])
   })
 })
+
+describe('parseFrontmatter errors that say what to do', () => {
+  it('says frontmatter is never closed instead of reporting YAML errors deep in the body', () => {
+    const error = thrown(() => parseFrontmatter('---\ntitle: t\n\nA sentence, with: a colon.\n', '/posts/a.md'))
+    expect([error.code, error.line, error.message]).toEqual([
+      'FRONTMATTER_INVALID',
+      1,
+      'frontmatter opened with --- is never closed — add a line "---" after the last field',
+    ])
+  })
+
+  it('points ---toml at the +++ fence rather than at running code', () => {
+    const error = thrown(() => parseFrontmatter('---toml\ntitle = "t"\n---\n', '/posts/a.md'))
+    expect(error.message).toContain('TOML between +++ lines')
+  })
+})

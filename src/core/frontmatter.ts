@@ -40,6 +40,8 @@ const loadYaml = () => (yamlPackage ??= require('yaml') as typeof import('yaml')
 /** Aliases are bounded so a "billion laughs" document fails fast instead of eating memory. */
 const MAX_ALIAS_COUNT = 100
 const ALLOWED_LANGUAGES = new Set(['', 'yaml', 'yml', 'json'])
+/** gray-matter's engines that evaluate the frontmatter as code. */
+const CODE_LANGUAGES = new Set(['js', 'javascript', 'coffee', 'coffeescript', 'cson'])
 
 /**
  * Splits a post into frontmatter data and Markdown body. `text` must already
@@ -55,7 +57,18 @@ export function parseFrontmatter(text: string, file: string): ParsedFrontmatter 
   if (language !== undefined && !ALLOWED_LANGUAGES.has(language)) {
     throw new KabarError(
       'FRONTMATTER_ENGINE_FORBIDDEN',
-      `frontmatter "---${language}" is not allowed: kabar never runs code from a post — write the frontmatter as YAML between --- lines`,
+      CODE_LANGUAGES.has(language)
+        ? `frontmatter "---${language}" is not allowed: kabar never runs code from a post — write the frontmatter as YAML between --- lines`
+        : `frontmatter "---${language}" is not a format kabar reads — write YAML or JSON between --- lines, or TOML between +++ lines`,
+      { file, line: 1 },
+    )
+  }
+  // gray-matter would read the whole file as frontmatter and report some
+  // YAML error deep in the body.
+  if (language !== undefined && text.indexOf('\n---', 3) === -1) {
+    throw new KabarError(
+      'FRONTMATTER_INVALID',
+      'frontmatter opened with --- is never closed — add a line "---" after the last field',
       { file, line: 1 },
     )
   }
@@ -133,7 +146,9 @@ function parseYamlBlock(block: string, file: string, fieldLines: Map<string, num
     const message =
       problem.code === 'TAG_RESOLVE_FAILED'
         ? `frontmatter uses a YAML tag kabar does not accept (${detail.replace('Unresolved tag: ', '')}) — remove the "!!" tag`
-        : `frontmatter is not valid YAML: ${lowerFirst(detail)}`
+        : /call stack/i.test(detail)
+          ? 'frontmatter is nested too deeply to read — kabar reads only a few levels of it: flatten the value'
+          : `frontmatter is not valid YAML: ${lowerFirst(detail)}`
     throw new KabarError('FRONTMATTER_INVALID', message, {
       file,
       line,
