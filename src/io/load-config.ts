@@ -50,12 +50,16 @@ export async function loadRawConfig(configPath: string): Promise<unknown> {
     const module = (await import(pathToFileURL(configPath).href)) as { default?: unknown }
     return module.default
   } catch (error) {
-    const message = (error as Error).message
-    const hint = /require is not defined|Cannot use import statement|Unexpected token 'export'/.test(message)
-      ? ' — name it kabar.config.mjs (a .js file is CommonJS when package.json says "type": "commonjs")'
-      : ''
-    throw new KabarError('CONFIG_INVALID', `the config could not be loaded: ${message}${hint}`, { file: configPath })
+    throw moduleLoadError(configPath, (error as Error).message)
   }
+}
+
+/** The error for a JavaScript config that failed to load, with a hint for the usual CommonJS mix-up. */
+export function moduleLoadError(configPath: string, message: string): KabarError {
+  const hint = /require is not defined|Cannot use import statement|Unexpected token 'export'/.test(message)
+    ? ' — name it kabar.config.mjs (a .js file is CommonJS when package.json says "type": "commonjs")'
+    : ''
+  return new KabarError('CONFIG_INVALID', `the config could not be loaded: ${message}${hint}`, { file: configPath })
 }
 
 /** Finds, reads and validates the config. */
