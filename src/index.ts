@@ -12,4 +12,12 @@ export { isKabarError, KabarError, type KabarErrorCode } from './errors.js'
 export { serializeAtom } from './formats/atom.js'
 export { serializeJson } from './formats/json.js'
 export { serializeRss } from './formats/rss.js'
+export {
+  type RebuildTrigger,
+  type RebuiltEvent,
+  type Watcher,
+  type WatcherEvents,
+  type WatchOptions,
+  watch,
+} from './io/watch.js'
 export { type BuildSession, type BuildSessionOptions, createBuildSession, type PostChanges } from './session.js'
