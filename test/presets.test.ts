@@ -90,6 +90,18 @@ describe('kabar check on a Jekyll site', () => {
     )
   })
 
+  it('reads _posts when --posts points at it, though its name starts with _', async () => {
+    const site = await tempSite()
+    await writeFiles(site, {
+      'kabar.config.json': CONFIG(),
+      '_posts/2025-01-02-hello.md': '---\ntitle: Hello\n---\nHi.\n',
+      '_posts/_notes/2025-01-03-private.md': '---\ntitle: Private\n---\nHi.\n',
+    })
+    const result = await runKabar(site, 'check', '--posts', '_posts')
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain('kabar check: 1 posts, 1 per feed; nothing written.')
+  })
+
   it('refuses a preset it does not know', async () => {
     const site = await tempSite('preset-jekyll')
     const result = await runKabar(site, 'build', '--preset', 'gatsby')

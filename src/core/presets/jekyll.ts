@@ -165,7 +165,11 @@ function placeholderValues(post: DatedPost, timeZone: string, section: string): 
  * `category`, each once, in lower case for the URL.
  */
 function jekyllCategories(data: Readonly<Record<string, unknown>>, section: string): string[] {
-  const fromPath = section.split('/').filter((part) => part !== '' && part !== '_posts')
+  // The folders above the posts folder, not the posts folder itself.
+  const fromPath = section
+    .split('/')
+    .filter((part) => part !== '')
+    .slice(0, -1)
   const listed = (value: unknown): string[] => {
     if (typeof value === 'string') return value.split(/\s+/).filter((word) => word !== '')
     if (typeof value === 'number') return [String(value)]
