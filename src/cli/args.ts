@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util'
 import { PRESET_NAMES, type PresetChoice } from '../core/presets/types.js'
 import { KabarError } from '../errors.js'
 
-export type Command = 'build' | 'check' | 'serve' | 'ping' | 'links' | 'help' | 'version'
+export type Command = 'build' | 'check' | 'serve' | 'watch' | 'ping' | 'links' | 'help' | 'version'
 
 export interface CliArguments {
   command: Command
@@ -46,6 +46,7 @@ Commands:
   build            write RSS 2.0, Atom 1.0 and JSON Feed 1.1 files from Markdown posts
   check            report what a build would do, write nothing
   serve            serve the output folder over HTTP, with an optional publish hook
+  watch            build, then rebuild whenever a post, an image or the config changes
   ping             tell the WebSub hub (site.hub) which feeds changed since the last ping
   links            print the <link rel="alternate"> tags for a site's <head>
 
@@ -117,7 +118,7 @@ export function parseCliArguments(argv: readonly string[]): CliArguments {
   return result
 }
 
-const COMMANDS: readonly Command[] = ['build', 'check', 'serve', 'ping', 'links', 'help', 'version']
+const COMMANDS: readonly Command[] = ['build', 'check', 'serve', 'watch', 'ping', 'links', 'help', 'version']
 
 /** `--compare`, `--timeout`, `--tags`, `--authors`: each belongs to one or two commands. */
 function parseMoreFeedsOptions(values: ParsedValues, result: CliArguments): void {

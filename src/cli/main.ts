@@ -7,6 +7,7 @@ import { runLinks } from './links.js'
 import { runPing } from './ping.js'
 import { displayPath, formatPreset, formatProblem, formatSkipped, formatSummary } from './report.js'
 import { runServe } from './serve.js'
+import { runWatch } from './watch.js'
 
 export interface CliContext {
   cwd: string
@@ -45,6 +46,17 @@ export async function main(argv: readonly string[], context: Partial<CliContext>
   if (args.serve !== undefined) {
     const { now, signal } = context
     return runServe(args, args.serve, {
+      cwd,
+      stdout,
+      stderr,
+      env,
+      ...(now !== undefined && { now }),
+      ...(signal !== undefined && { signal }),
+    })
+  }
+  if (args.command === 'watch') {
+    const { now, signal } = context
+    return runWatch(args, {
       cwd,
       stdout,
       stderr,
