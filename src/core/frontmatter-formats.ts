@@ -34,7 +34,7 @@ export function parseOtherFrontmatter(
 }
 
 /** How many blank lines come before an opening `---`, `+++` or `{`; 0 when there is no such fence. */
-export function blankLinesBeforeFrontmatter(text: string): number {
+function blankLinesBeforeFrontmatter(text: string): number {
   const match = /^(?:[ \t]*\n)+(?=---[ \t]*\n|\+\+\+[ \t]*\n|\{\s*(?:\n|"))/.exec(text)
   return match === null ? 0 : (match[0].match(/\n/g)?.length ?? 0)
 }
@@ -59,7 +59,7 @@ function shiftLines(parse: () => ParsedFrontmatter, offset: number): ParsedFront
 }
 
 /** TOML between `+++` lines, as Hugo writes it. */
-export function parseTomlFrontmatter(text: string, file: string): ParsedFrontmatter {
+function parseTomlFrontmatter(text: string, file: string): ParsedFrontmatter {
   const lines = text.split('\n')
   const end = lines.findIndex((line, index) => index > 0 && line.trimEnd() === '+++')
   if (end === -1) {
@@ -117,7 +117,7 @@ function tomlFieldLines(blockLines: readonly string[]): Map<string, number> {
 }
 
 /** A JSON object at the start of the file, Hugo's third frontmatter format. */
-export function parseJsonObjectFrontmatter(text: string, file: string): ParsedFrontmatter {
+function parseJsonObjectFrontmatter(text: string, file: string): ParsedFrontmatter {
   const end = endOfJsonObject(text)
   if (end === undefined) {
     throw new KabarError(

@@ -101,7 +101,7 @@ const NOT_A_DATE = /^(?:["']?(?:created|git created|yes|no|true|false|on|off)["'
  * no date field near the top. A post wrongly thought to need one costs a
  * git call whose result goes unused; frontmatter dates always win.
  */
-export function needsFallbackDate(source: SourceFile): boolean {
+function needsFallbackDate(source: SourceFile): boolean {
   const fileName = source.relativePath.split('/').at(-1) ?? ''
   if (/^\d{4}-\d{2}-\d{2}-/.test(fileName)) return false
   const head = source.text.slice(0, 8192)

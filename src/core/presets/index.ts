@@ -16,10 +16,7 @@ import type { ActivePreset, DatedPost, Preset, PresetName, PresetPost, UrlDecisi
  * the core at one point and does nothing when no preset is active.
  */
 
-export type { ActivePreset, PresetChoice, PresetName } from './types.js'
-export { PRESET_NAMES } from './types.js'
-
-export const PRESETS: Readonly<Record<PresetName, Preset>> = { jekyll, hugo, eleventy, astro }
+const PRESETS: Readonly<Record<PresetName, Preset>> = { jekyll, hugo, eleventy, astro }
 
 /** The config with the preset's feed file names, and the generator's timezone, wherever the config sets none. */
 export function applyPreset(config: ResolvedConfig, active: ActivePreset | undefined): ResolvedConfig {

@@ -181,14 +181,14 @@ function jekyllCategories(data: Readonly<Record<string, unknown>>, section: stri
 }
 
 /** The slug in a Jekyll post's file name: `2025-01-29-my-post.md` → `my-post`. */
-export function fileSlug(relativePath: string): string {
+function fileSlug(relativePath: string): string {
   const fileName = relativePath.split('/').at(-1) ?? relativePath
   const dated = DATE_FILE_NAME.exec(fileName)
   return (dated?.[2] ?? fileName.replace(/\.[^.]+$/, '')).replace(/\.+$/, '')
 }
 
 /** Jekyll's `Utils.titleize_slug`: `my-first-post` → `My First Post`. */
-export function titleizeSlug(slug: string): string {
+function titleizeSlug(slug: string): string {
   return slug
     .split('-')
     .map((word) => word.charAt(0).toUpperCase() + word.slice(1).toLowerCase())
