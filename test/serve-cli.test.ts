@@ -7,6 +7,7 @@ import { Writable } from 'node:stream'
 import { promisify } from 'node:util'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { main } from '../src/cli/main.js'
+import { assertWellFormedXml } from './helpers/feeds.js'
 import { request, signBody } from './helpers/http.js'
 
 const NOW = new Date('2026-01-01T00:00:00Z')
@@ -76,6 +77,15 @@ async function startServe(argv: string[], env: NodeJS.ProcessEnv = { ...process.
   return { url, stdout, stderr, stop }
 }
 
+/** Polls `condition` every 20 ms for up to 10 s. */
+async function waitFor(condition: () => boolean | Promise<boolean>): Promise<void> {
+  for (let attempt = 0; attempt < 500; attempt++) {
+    if (await condition()) return
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  throw new Error('timed out waiting')
+}
+
 async function hookBuild(url: string): Promise<Record<string, unknown>> {
   const body = '{"ref":"refs/heads/main"}'
   const response = await request(url, '/hooks/rebuild', {
@@ -115,6 +125,23 @@ describe('kabar serve', () => {
     })
     expect((await request(serve.url, '/rss.xml')).body.toString()).toContain('<title>Second post</title>')
     expect(serve.stdout.text).toMatch(new RegExp(`kabar serve: build ${job.id as string}: kabar: 2 posts`))
+    expect(await serve.stop()).toBe(0)
+  })
+
+  it('with --watch, builds at start, serves with max-age 0 and serves each rebuild', async () => {
+    const serve = await startServe(['--watch'])
+    await waitFor(() => serve.stdout.text.includes('watching: posts/'))
+    const first = await request(serve.url, '/rss.xml')
+    expect(first.status).toBe(200)
+    expect(first.headers['cache-control']).toBe('public, max-age=0')
+    await writeFile(path.join(site, 'posts', 'second.md'), postText('Watched post', '2025-02-01'))
+    let body = ''
+    await waitFor(async () => {
+      body = (await request(serve.url, '/rss.xml')).body.toString()
+      return body.includes('<title>Watched post</title>')
+    })
+    assertWellFormedXml(body)
+    expect(serve.stdout.text).toContain('kabar serve: posts/second.md added')
     expect(await serve.stop()).toBe(0)
   })
 

@@ -4,11 +4,13 @@ import { type BuildOptions, type BuildReport, build, type Problem } from '../bui
 import type { ResolvedConfig } from '../core/config.js'
 import { isKabarError, KabarErrorList } from '../errors.js'
 import { loadConfig } from '../io/load-config.js'
+import { type Watcher, watch } from '../io/watch.js'
 import { pullFastForward } from '../serve/git-pull.js'
 import { DEFAULT_MAX_AGE_SECONDS, type FeedServer, startFeedServer } from '../serve/server.js'
 import type { CliArguments, ServeArguments } from './args.js'
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './main.js'
 import { displayPath, formatProblem, formatSummary } from './report.js'
+import { formatRebuildLine } from './watch.js'
 
 export interface ServeContext {
   cwd: string
@@ -33,11 +35,6 @@ export async function runServe(args: CliArguments, serve: ServeArguments, contex
     stderr.write(
       `kabar: $${serve.hookSecretEnv} is empty or not set — export the hook secret in it before starting kabar serve\n`,
     )
-    return EXIT_USAGE
-  }
-  if (serve.watch) {
-    // TODO(issue 7): start watch mode here once src/io/watch.ts exists.
-    stderr.write('kabar: --watch is not available in this version of kabar serve yet\n')
     return EXIT_USAGE
   }
   let config: ResolvedConfig
@@ -86,9 +83,40 @@ export async function runServe(args: CliArguments, serve: ServeArguments, contex
     const pull = serve.pull ? `, git pull --ff-only in ${displayPath(postsDir, cwd)}/ first` : ''
     log(`  publish hook: POST ${new URL('hooks/rebuild', server.url).href} signed with $${serve.hookSecretEnv}${pull}`)
   }
+  const watcher = serve.watch ? await startWatching(buildOptions, context) : undefined
   await waitForStop(context.signal)
+  await watcher?.close()
   await server.close()
   return EXIT_OK
+}
+
+/**
+ * `--watch`: watch mode's rebuilds, logged as `kabar watch` logs them.
+ * Readers keep being served throughout: a rebuild renames each finished
+ * feed into place, and the server picks up the new file on its next request.
+ */
+async function startWatching(buildOptions: BuildOptions, context: ServeContext): Promise<Watcher> {
+  const { cwd, stdout, stderr, env } = context
+  const watcher = watch(buildOptions)
+  watcher.on('rebuilt', (event) => {
+    // Warnings come once, with the first build: the same warning on every save is noise.
+    const problems =
+      event.trigger === 'start' ? [...event.report.errors, ...event.report.warnings] : event.report.errors
+    for (const problem of problems) stderr.write(`${formatProblem(problem, cwd)}\n`)
+    const line =
+      event.trigger === 'start'
+        ? formatSummary(event.report, cwd, event.durationMs, false)
+        : `kabar serve: ${formatRebuildLine(event, cwd)}`
+    ;(event.report.ok ? stdout : stderr).write(`${line}\n`)
+  })
+  watcher.on('error', (error) => {
+    stderr.write(`kabar serve: internal error in watch mode: ${error.message}\n`)
+    if (env.DEBUG) stderr.write(`${error.stack}\n`)
+  })
+  await watcher.ready.catch(() => undefined)
+  const folders = watcher.watched.folders.map((folder) => `${displayPath(folder, cwd)}/`)
+  stdout.write(`  watching: ${folders.join(' ')} and the config; each change rebuilds the feeds\n`)
+  return watcher
 }
 
 interface HookBuildContext {
