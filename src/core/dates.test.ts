@@ -51,3 +51,53 @@ describe('formatting', () => {
     })
   })
 })
+
+describe('zone offsets', () => {
+  const zones = ['America/New_York', 'Europe/London', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'Africa/Casablanca']
+
+  const formats = new Map<string, Intl.DateTimeFormat>()
+
+  /** The offset asked of Intl for every instant, as dates.ts did before it kept answers per cell. */
+  function intlOffset(time: number, timeZone: string): number {
+    const format = formats.get(timeZone) ?? new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    })
+    formats.set(timeZone, format)
+    const parts: Record<string, number> = {}
+    for (const part of format.formatToParts(new Date(time))) parts[part.type] = Number(part.value)
+    const asUtc = Date.UTC(parts.year ?? 0, (parts.month ?? 1) - 1, parts.day, parts.hour, parts.minute, parts.second)
+    return asUtc - Math.floor(time / 1000) * 1000
+  }
+
+  it('gives every wall-clock time the instant Intl gives, around daylight saving changes too', () => {
+    for (const zone of zones) {
+      for (let time = Date.UTC(2019, 2, 1); time < Date.UTC(2020, 11, 1); time += 97 * 60 * 1000) {
+        const wall = new Date(time)
+        const text = wall.toISOString().slice(0, 16).replace('T', ' ')
+        const first = time - intlOffset(time, zone)
+        const expected = time - intlOffset(first, zone)
+        expect(iso(text, zone), `${text} ${zone}`).toBe(new Date(expected).toISOString())
+      }
+    }
+  })
+
+  it('gives permalink fields as Intl sees them', () => {
+    for (const zone of zones) {
+      for (let time = Date.UTC(2019, 2, 1); time < Date.UTC(2020, 11, 1); time += 131 * 60 * 1000) {
+        const wall = new Date(time + intlOffset(time, zone))
+        expect(calendarFieldsIn(new Date(time), zone), `${time} ${zone}`).toEqual({
+          year: String(wall.getUTCFullYear()),
+          month: String(wall.getUTCMonth() + 1).padStart(2, '0'),
+          day: String(wall.getUTCDate()).padStart(2, '0'),
+        })
+      }
+    }
+  })
+})

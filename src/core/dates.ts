@@ -150,8 +150,40 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
   return formatter
 }
 
-/** The zone's offset from UTC at the instant `time`, in milliseconds. */
+/**
+ * Offsets are looked up per cell of this many milliseconds: when the offset
+ * at both ends of a cell is the same, it is taken to hold in between: no
+ * zone changes its offset and back within 12 hours (from 1970 to 2040, no
+ * zone's changes come closer than 7 days). A cell with a change in it is
+ * looked up instant by instant.
+ */
+const OFFSET_CELL_MS = 12 * 60 * 60 * 1000
+/** Per zone: cell number → the offset throughout it, or `null` when it changes inside. */
+const offsetCells = new Map<string, Map<number, number | null>>()
+
+/**
+ * The zone's offset from UTC at the instant `time`, in milliseconds. Asking
+ * Intl costs microseconds and a build asks for every post's dates, so the
+ * answers are kept per cell.
+ */
 function zoneOffsetAt(time: number, timeZone: string): number {
+  let cells = offsetCells.get(timeZone)
+  if (cells === undefined) {
+    cells = new Map()
+    offsetCells.set(timeZone, cells)
+  }
+  const cell = Math.floor(time / OFFSET_CELL_MS)
+  let offset = cells.get(cell)
+  if (offset === undefined) {
+    const atStart = exactZoneOffsetAt(cell * OFFSET_CELL_MS, timeZone)
+    offset = atStart === exactZoneOffsetAt((cell + 1) * OFFSET_CELL_MS - 1000, timeZone) ? atStart : null
+    cells.set(cell, offset)
+  }
+  return offset ?? exactZoneOffsetAt(time, timeZone)
+}
+
+/** The zone's offset at `time`, asked of Intl (to the second). */
+function exactZoneOffsetAt(time: number, timeZone: string): number {
   const parts: Record<string, number> = {}
   for (const part of formatterFor(timeZone).formatToParts(new Date(time))) {
     if (part.type !== 'literal') parts[part.type] = Number(part.value)
@@ -189,12 +221,11 @@ export function isValidTimeZone(timeZone: string): boolean {
 
 /** Calendar fields of `date` as seen in `timeZone`, for permalinks. */
 export function calendarFieldsIn(date: Date, timeZone: string): { year: string; month: string; day: string } {
-  const parts: Record<string, string> = {}
-  for (const part of formatterFor(timeZone).formatToParts(date)) parts[part.type] = part.value
+  const wallClock = new Date(date.getTime() + zoneOffsetAt(date.getTime(), timeZone))
   return {
-    year: (parts.year ?? '').padStart(4, '0'),
-    month: (parts.month ?? '').padStart(2, '0'),
-    day: (parts.day ?? '').padStart(2, '0'),
+    year: String(wallClock.getUTCFullYear()).padStart(4, '0'),
+    month: String(wallClock.getUTCMonth() + 1).padStart(2, '0'),
+    day: String(wallClock.getUTCDate()).padStart(2, '0'),
   }
 }
 
