@@ -1,21 +1,48 @@
 import type { Element, ElementContent, Root as HastRoot, Properties } from 'hast'
 import type { Root as MdastRoot, RootContent } from 'mdast'
-import { find, html as htmlSchema } from 'property-information'
-import rehypeRaw from 'rehype-raw'
-import rehypeSanitize, { defaultSchema } from 'rehype-sanitize'
-import rehypeStringify from 'rehype-stringify'
-import { remark } from 'remark'
-import remarkGfm from 'remark-gfm'
-import remarkRehype from 'remark-rehype'
 import type { Processor } from 'unified'
-import { SKIP, visit } from 'unist-util-visit'
-import { VFile } from 'vfile'
+import type { VFile } from 'vfile'
 import { KabarError, kabarWarning } from '../errors.js'
 import type { Post } from './post.js'
+import { type RenderLibraries, renderLibraries } from './render-libraries.js'
 import { removeScriptEmbeds } from './script-embeds.js'
 import { hasForbiddenCharacters, removeForbiddenCharacters, toSingleLine, truncateAtWord } from './text.js'
 import { runWithTimeLimit, type TimeLimitResult } from './time-limit.js'
 import { canonicalUrl, isWebUrl } from './urls.js'
+
+// The Markdown and HTML libraries are loaded the first time a post is
+// rendered (see render-libraries.ts), not when this module is imported.
+let find: RenderLibraries['find']
+let htmlSchema: RenderLibraries['htmlSchema']
+let rehypeRaw: RenderLibraries['rehypeRaw']
+let defaultSchema: RenderLibraries['defaultSchema']
+let rehypeSanitize: RenderLibraries['rehypeSanitize']
+let rehypeStringify: RenderLibraries['rehypeStringify']
+let remark: RenderLibraries['remark']
+let remarkGfm: RenderLibraries['remarkGfm']
+let remarkRehype: RenderLibraries['remarkRehype']
+let SKIP: RenderLibraries['SKIP']
+let visit: RenderLibraries['visit']
+
+let isBound = false
+
+function bindLibraries(): void {
+  if (isBound) return
+  ;({
+    find,
+    htmlSchema,
+    rehypeRaw,
+    defaultSchema,
+    rehypeSanitize,
+    rehypeStringify,
+    remark,
+    remarkGfm,
+    remarkRehype,
+    SKIP,
+    visit,
+  } = renderLibraries())
+  isBound = true
+}
 
 /**
  * Markdown → safe HTML with absolute URLs.
@@ -59,11 +86,13 @@ const SAFE_EXTRA_TAGS = ['abbr', 'figure', 'figcaption', 'mark', 'small', 'cite'
  * prefixes footnote ids with `user-content-`: the default would prefix them
  * a second time and break every footnote link.
  */
-const sanitizeSchema = {
+const STRIPPED_TAG_NAMES = ['script', 'style', 'template', 'svg', 'math', 'noscript', 'textarea', 'select', 'button']
+
+const sanitizeSchema = () => ({
   ...defaultSchema,
   clobberPrefix: '',
   tagNames: [...(defaultSchema.tagNames ?? []), ...SAFE_EXTRA_TAGS],
-  strip: ['script', 'style', 'template', 'svg', 'math', 'noscript', 'textarea', 'select', 'button'],
+  strip: STRIPPED_TAG_NAMES,
   attributes: {
     ...defaultSchema.attributes,
     abbr: ['title'],
@@ -74,7 +103,7 @@ const sanitizeSchema = {
     source: [...(defaultSchema.attributes?.source ?? []), 'src', 'type'],
   },
   protocols: { ...defaultSchema.protocols, poster: ['http', 'https'] },
-}
+})
 
 /** Elements that only make sense as live embeds: each becomes a link to its source. */
 const EMBED_TAGS = new Set(['iframe', 'embed', 'object', 'frame'])
@@ -97,7 +126,7 @@ function getProcessor() {
     // would lose its href, while the canonical form keeps it.
     .use(() => absolutizeUrls)
     .use(() => countBeforeSanitizing)
-    .use(rehypeSanitize, sanitizeSchema)
+    .use(rehypeSanitize, sanitizeSchema())
     .use(() => reportSanitized)
     .use(() => summarizeFromHtml)
     .use(rehypeStringify)
@@ -112,7 +141,8 @@ function getProcessor() {
  */
 export function renderPost(post: Post, options: { timeLimitMs?: number } = {}): RenderResult {
   const data: RenderData = { itemUrl: post.url, post, warnings: [] }
-  const file = new VFile({ value: post.body, path: post.file, data: { kabar: data } })
+  bindLibraries()
+  const file = new (renderLibraries().VFile)({ value: post.body, path: post.file, data: { kabar: data } })
   const timeLimitMs = options.timeLimitMs ?? RENDER_TIME_LIMIT_MS
   let rendered: TimeLimitResult<string>
   try {
@@ -341,7 +371,7 @@ function lineOf(node: Element, data: RenderData): number {
 }
 
 /** Raw HTML elements the sanitizer removes together with their text. */
-const STRIPPED_TAGS = new RegExp(`^<(/?)(${sanitizeSchema.strip.join('|')})\\b[^>]*?(/?)>$`, 'i')
+const STRIPPED_TAGS = new RegExp(`^<(/?)(${STRIPPED_TAG_NAMES.join('|')})\\b[^>]*?(/?)>$`, 'i')
 
 /**
  * The words of a Markdown node: no raw HTML, no image alt text, and none of
