@@ -15,8 +15,9 @@ const INDEX_FILE = 'index.html'
 const MISSING_CODES = new Set(['ENOENT', 'ENOTDIR', 'ELOOP', 'ENAMETOOLONG', 'EACCES', 'EISDIR'])
 
 /**
- * A store over `root`. Each request costs one `stat`; the file is read again
- * only when its stamp changed. Builds replace feeds by renaming a complete
+ * A store over `root`. Each request costs at most one `stat` (requests for
+ * the same path that arrive while one is in flight share it); the file is
+ * read again only when its stamp changed. Builds replace feeds by renaming a complete
  * temp file over them, and a file is read through one open handle, so a
  * version is always a whole old file or a whole new one, never a mix.
  */
@@ -24,9 +25,21 @@ export function createFileStore(root: string, feedFiles: FeedFileNames): FileSto
   const rootPath = path.resolve(root)
   const versions = new Map<string, FileVersion>()
   const loading = new Map<string, Promise<FileVersion | undefined>>()
+  const finding = new Map<string, Promise<FoundFile | undefined>>()
+
+  // Fifty pollers asking at once need one stat, not fifty trips to the
+  // thread pool. A shared stat may predate a request by a moment; it still
+  // names one whole version.
+  function findShared(relativePath: string): Promise<FoundFile | undefined> {
+    const inFlight = finding.get(relativePath)
+    if (inFlight !== undefined) return inFlight
+    const found = findFile(rootPath, relativePath).finally(() => finding.delete(relativePath))
+    finding.set(relativePath, found)
+    return found
+  }
 
   async function read(relativePath: string): Promise<FileVersion | undefined> {
-    const found = await findFile(rootPath, relativePath)
+    const found = await findShared(relativePath)
     if (found === undefined) {
       versions.delete(path.join(rootPath, relativePath))
       return undefined
