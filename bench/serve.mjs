@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // Load test of `kabar serve`: what an aggregator polling rss.xml costs.
 //
-//   npx tsc -p . && node bench/serve.mjs [--duration 10] [--connections 50] [--out FILE]
+//   npx tsc -p . && node bench/serve.mjs [--duration 10] [--connections 50] [--rounds 3] [--out FILE]
 //
 // Builds the sample site into a temp folder, then runs autocannon on the
-// loopback for --duration seconds with --connections connections against:
+// loopback for --duration seconds with --connections connections against
+// each of these, --rounds times in rotating order (so a burst of other work
+// on the machine does not land on one server only):
 //   kabar-304        `kabar serve` (the real CLI, its own process), conditional
 //                    GETs of rss.xml with If-None-Match: every answer must be
 //                    a 304 with no body;
@@ -12,8 +14,10 @@
 //   plain-200        a plain node:http server in its own process that sends
 //                    the same file from memory with no conditional logic (200
 //                    and the whole body every time), as the reference.
-// Prints requests/s and p99 latency, the kabar/plain ratio, and writes the
-// figures to bench/serve-results.json.
+// Prints requests/s, p99 latency and the server process's CPU time per
+// request (from /proc, Linux only; steadier than requests/s when other
+// work shares the machine) for every run, the medians, the kabar/plain
+// ratios of the medians, and writes it all to bench/serve-results.json.
 
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
@@ -45,14 +49,17 @@ async function main() {
     options: {
       duration: { type: 'string', default: '10' },
       connections: { type: 'string', default: '50' },
+      rounds: { type: 'string', default: '3' },
       out: { type: 'string', default: path.join(BENCH_DIR, 'serve-results.json') },
     },
   })
   const duration = Number(values.duration)
   const connections = Number(values.connections)
+  const rounds = Number(values.rounds)
   if (!fs.existsSync(LIB_INDEX)) throw new Error('lib/ is missing: run `npx tsc -p .` first')
   const { build } = await import(pathToFileURL(LIB_INDEX).href)
 
+  const loadAtStart = os.loadavg().map(round)
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kabar-bench-serve-'))
   const children = []
   try {
@@ -84,6 +91,7 @@ async function main() {
         key: 'kabar-304',
         what: 'kabar serve, If-None-Match',
         url: kabar.url,
+        pid: kabar.pid,
         headers: { 'if-none-match': identity.etag },
         expectedStatus: 304,
       },
@@ -91,6 +99,7 @@ async function main() {
         key: 'kabar-304-gzip',
         what: 'kabar serve, If-None-Match + gzip',
         url: kabar.url,
+        pid: kabar.pid,
         headers: { 'accept-encoding': 'gzip', 'if-none-match': gzip.etag },
         expectedStatus: 304,
       },
@@ -98,20 +107,31 @@ async function main() {
         key: 'plain-200',
         what: 'plain node:http, 200 + body',
         url: plain.url,
+        pid: plain.pid,
         headers: { 'if-none-match': identity.etag },
         expectedStatus: 200,
       },
     ]
-    const results = {}
-    for (const scenario of scenarios) {
-      await load(scenario, Math.min(2, duration), connections) // warm-up, not counted
-      results[scenario.key] = await load(scenario, duration, connections)
-      printRow(scenario.what, results[scenario.key])
+    for (const scenario of scenarios) await load(scenario, Math.min(2, duration), connections) // warm-up, not counted
+    const runs = Object.fromEntries(scenarios.map((scenario) => [scenario.key, []]))
+    for (let round = 0; round < rounds; round++) {
+      for (let index = 0; index < scenarios.length; index++) {
+        const scenario = scenarios[(round + index) % scenarios.length]
+        const run = await load(scenario, duration, connections)
+        runs[scenario.key].push(run)
+        printRow(`${scenario.what} (round ${round + 1})`, run)
+      }
     }
+    const results = Object.fromEntries(scenarios.map((scenario) => [scenario.key, summarize(runs[scenario.key])]))
+    console.log('\nmedians:')
+    for (const scenario of scenarios) printRow(scenario.what, results[scenario.key])
 
     const ratio = results['kabar-304'].requestsPerSecond / results['plain-200'].requestsPerSecond
     const gzipRatio = results['kabar-304-gzip'].requestsPerSecond / results['plain-200'].requestsPerSecond
-    console.log(`\nkabar serve 304 / plain node:http 200: ${ratio.toFixed(2)}x (gzip: ${gzipRatio.toFixed(2)}x)`)
+    const cpuRatio = results['plain-200'].serverCpuMicrosPerRequest / results['kabar-304'].serverCpuMicrosPerRequest
+    console.log(
+      `\nkabar serve 304 / plain node:http 200, requests/s: ${ratio.toFixed(2)}x (gzip: ${gzipRatio.toFixed(2)}x); server CPU per request: plain/kabar ${cpuRatio.toFixed(2)}x`,
+    )
 
     const failures = Object.entries(results).filter(([, result]) => !result.isClean)
     const output = {
@@ -119,11 +139,19 @@ async function main() {
       node: process.version,
       cpus: os.cpus().length,
       cpuModel: os.cpus()[0]?.model,
+      // Other work on the machine moves these figures; the ratio, measured in one run, moves less.
+      loadAverage: { atStart: loadAtStart, atEnd: os.loadavg().map(round) },
       durationSeconds: duration,
       connections,
       file: { name: 'rss.xml', bytes: feedBytes },
+      rounds,
       results,
-      ratio: { kabar304OverPlain200: round(ratio), kabar304GzipOverPlain200: round(gzipRatio) },
+      runs,
+      ratio: {
+        kabar304OverPlain200: round(ratio),
+        kabar304GzipOverPlain200: round(gzipRatio),
+        plainCpuPerRequestOverKabar: round(cpuRatio),
+      },
       ok: failures.length === 0,
     }
     fs.writeFileSync(values.out, `${JSON.stringify(output, null, 2)}\n`)
@@ -140,6 +168,7 @@ async function main() {
 
 /** Runs autocannon once and keeps the figures that matter, plus whether every answer was the expected one. */
 async function load(scenario, duration, connections) {
+  const cpuBefore = processCpuMicros(scenario.pid)
   const result = await autocannon({
     url: new URL('rss.xml', scenario.url).href,
     headers: scenario.headers,
@@ -153,7 +182,10 @@ async function load(scenario, duration, connections) {
   )
   const total = Object.values(statusCounts).reduce((sum, count) => sum + count, 0)
   const expected = statusCounts[scenario.expectedStatus] ?? 0
+  const cpuAfter = processCpuMicros(scenario.pid)
   return {
+    serverCpuMicrosPerRequest:
+      cpuBefore === undefined || cpuAfter === undefined || total === 0 ? null : round((cpuAfter - cpuBefore) / total),
     requestsPerSecond: round(result.requests.average),
     latencyP99Ms: result.latency.p99,
     latencyAverageMs: round(result.latency.average),
@@ -166,12 +198,54 @@ async function load(scenario, duration, connections) {
   }
 }
 
+/** The medians of several runs of one scenario; clean only when every run was. */
+function summarize(runs) {
+  const median = (values) => {
+    const sorted = values.filter((value) => value !== null).sort((a, b) => a - b)
+    if (sorted.length === 0) return null
+    const middle = Math.floor(sorted.length / 2)
+    return sorted.length % 2 === 1 ? sorted[middle] : round((sorted[middle - 1] + sorted[middle]) / 2)
+  }
+  const statusCounts = {}
+  for (const run of runs) {
+    for (const [status, count] of Object.entries(run.statusCounts))
+      statusCounts[status] = (statusCounts[status] ?? 0) + count
+  }
+  return {
+    requestsPerSecond: median(runs.map((run) => run.requestsPerSecond)),
+    latencyP99Ms: median(runs.map((run) => run.latencyP99Ms)),
+    serverCpuMicrosPerRequest: median(runs.map((run) => run.serverCpuMicrosPerRequest)),
+    requests: runs.reduce((sum, run) => sum + run.requests, 0),
+    statusCounts,
+    errors: runs.reduce((sum, run) => sum + run.errors, 0),
+    timeouts: runs.reduce((sum, run) => sum + run.timeouts, 0),
+    mismatches: runs.reduce((sum, run) => sum + run.mismatches, 0),
+    isClean: runs.every((run) => run.isClean),
+  }
+}
+
+/** User + system CPU time of a process in microseconds, from /proc (Linux); undefined elsewhere. */
+function processCpuMicros(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    const ticks = Number(fields[11]) + Number(fields[12])
+    return (ticks * 1_000_000) / CLOCK_TICKS_PER_SECOND
+  } catch {
+    return undefined
+  }
+}
+
+// USER_HZ: 100 on every Linux architecture Node runs on.
+const CLOCK_TICKS_PER_SECOND = 100
+
 function printRow(what, result) {
   const status = Object.entries(result.statusCounts)
     .map(([code, count]) => `${count} x ${code}`)
     .join(', ')
   console.log(
-    `${what.padEnd(36)} ${String(result.requestsPerSecond).padStart(9)} req/s   p99 ${String(result.latencyP99Ms).padStart(3)} ms   ${status}; ${result.errors} errors, ${result.timeouts} timeouts${result.isClean ? '' : '   UNEXPECTED'}`,
+    `${what.padEnd(46)} ${String(result.requestsPerSecond).padStart(9)} req/s   p99 ${String(result.latencyP99Ms).padStart(3)} ms   ${String(result.serverCpuMicrosPerRequest ?? '?').padStart(6)} µs CPU/req   ${status}; ${result.errors} errors, ${result.timeouts} timeouts${result.isClean ? '' : '   UNEXPECTED'}`,
   )
 }
 
@@ -184,7 +258,7 @@ function startProcess(argv, children) {
     const onData = (chunk) => {
       output += chunk
       const url = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(output)?.[1]
-      if (url !== undefined) resolve({ url })
+      if (url !== undefined) resolve({ url, pid: child.pid })
     }
     child.stdout.on('data', onData)
     child.stderr.on('data', (chunk) => {
