@@ -45,6 +45,7 @@ export type KabarErrorCode =
   | 'SCRIPT_REMOVED'
   | 'DATE_FROM_MTIME'
   | 'PRESET_AMBIGUOUS'
+  | 'SITE_URL_DIFFERS'
   | 'IMAGE_URL_UNKNOWN'
   // more feeds (issue 8)
   | 'FEED_TOO_LARGE'

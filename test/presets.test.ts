@@ -124,6 +124,19 @@ describe('kabar check on a Jekyll site', () => {
     expect(feed).toContain('<published>2025-01-02T05:00:00Z</published>')
   })
 
+  it("warns when site.url leaves out _config.yml's baseurl, which every old link and id had", async () => {
+    const site = await tempSite()
+    await writeFiles(site, {
+      'kabar.config.json': CONFIG({ posts: '_posts' }),
+      '_config.yml': 'url: "https://t.example"\nbaseurl: "/blog"\n',
+      '_posts/2025-01-02-hello.md': '---\ntitle: Hello\n---\nHi.\n',
+    })
+    const result = await runKabar(site, 'check')
+    expect(result.stderr).toContain(
+      'kabar.config.json: warning: site.url is https://t.example/, but _config.yml puts the site at https://t.example/blog/, where its feeds\' links and ids were — set site.url to https://t.example/blog/ to keep them',
+    )
+  })
+
   it('rejects a date with two different years, showing what to write', async () => {
     const site = await tempSite()
     await writeFiles(site, {

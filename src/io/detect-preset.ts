@@ -6,6 +6,7 @@ import type { SourceFile } from '../core/post.js'
 import { configFilesIn, type FolderListing, recognizePreset } from '../core/presets/detect.js'
 import { applyPreset } from '../core/presets/index.js'
 import type { ActivePreset, PresetChoice, PresetName } from '../core/presets/types.js'
+import { asDirectoryUrl, canonicalUrl, isWebUrl } from '../core/urls.js'
 import { type KabarError, kabarWarning } from '../errors.js'
 
 /**
@@ -59,7 +60,28 @@ export async function choosePreset(
     generatorTimezone:
       settings.timezone !== undefined && isValidTimeZone(settings.timezone) ? settings.timezone : undefined,
   }
-  return { config: applyPreset(config, active), problems: [] }
+  return { config: applyPreset(config, active), problems: siteUrlProblems(config, settings) }
+}
+
+/**
+ * Every link and id the generator published starts with its site URL
+ * (Jekyll's `url` and `baseurl`, Hugo's `baseURL`, Astro's `site` and
+ * `base`): a different `site.url` in kabar's config would change them
+ * all, and readers would see the whole archive again as new.
+ */
+function siteUrlProblems(config: ResolvedConfig, settings: GeneratorSettings): KabarError[] {
+  if (settings.siteUrl === undefined) return []
+  const generatorUrl = canonicalUrl(settings.siteUrl.url)
+  if (generatorUrl === undefined || !isWebUrl(generatorUrl)) return []
+  const expected = asDirectoryUrl(generatorUrl)
+  if (expected === config.site.url) return []
+  return [
+    kabarWarning(
+      'SITE_URL_DIFFERS',
+      `site.url is ${config.site.url}, but ${settings.siteUrl.file} puts the site at ${expected}, where its feeds' links and ids were — set site.url to ${expected} to keep them`,
+      { file: config.configPath, field: 'site.url' },
+    ),
+  ]
 }
 
 /** Folders from the posts up to the config's folder (when the posts are inside it) or the git root. */
@@ -85,6 +107,8 @@ interface GeneratorSettings {
   timezone?: string | undefined
   /** Hugo's `contentDir` or Eleventy's input folder, relative to the root. */
   contentDir?: string | undefined
+  /** Where the generator put the site, and the file that says so. */
+  siteUrl?: { url: string; file: string } | undefined
 }
 
 async function readGeneratorSettings(name: PresetName, root: string): Promise<GeneratorSettings> {
@@ -93,7 +117,13 @@ async function readGeneratorSettings(name: PresetName, root: string): Promise<Ge
   if (name === 'jekyll') {
     const file = ['_config.yml', '_config.yaml'].find((candidate) => names.has(candidate))
     const data = file === undefined ? undefined : await parseYamlText(await read(file))
-    return { permalink: stringOf(data?.permalink), timezone: stringOf(data?.timezone) }
+    const url = stringOf(data?.url)
+    const baseUrl = stringOf(data?.baseurl) ?? ''
+    return {
+      permalink: stringOf(data?.permalink),
+      timezone: stringOf(data?.timezone),
+      siteUrl: url === undefined || file === undefined ? undefined : { url: joinUrl(url, baseUrl), file },
+    }
   }
   if (name === 'hugo') {
     const file = ['hugo.toml', 'hugo.yaml', 'hugo.yml', 'hugo.json', 'config.toml', 'config.yaml', 'config.yml'].find(
@@ -102,7 +132,9 @@ async function readGeneratorSettings(name: PresetName, root: string): Promise<Ge
     const data = file === undefined ? undefined : await parseConfigText(file, await read(file))
     const key = (wanted: string) => Object.keys(data ?? {}).find((candidate) => candidate.toLowerCase() === wanted)
     const permalinks = data?.[key('permalinks') ?? '']
+    const baseUrl = stringOf(data?.[key('baseurl') ?? ''])
     return {
+      siteUrl: baseUrl === undefined || file === undefined ? undefined : { url: baseUrl, file },
       permalinks: isRecord(permalinks) ? permalinks : undefined,
       timezone: stringOf(data?.[key('timezone') ?? '']),
       contentDir: stringOf(data?.[key('contentdir') ?? '']),
@@ -114,7 +146,17 @@ async function readGeneratorSettings(name: PresetName, root: string): Promise<Ge
     const input = file === undefined ? undefined : /\binput\s*:\s*["'`]([^"'`]+)["'`]/.exec((await read(file)) ?? '')
     return input?.[1] === undefined ? {} : { contentDir: input[1] }
   }
-  return {}
+  // astro.config.*: `site: 'https://example.com'` and `base: '/docs'`, read as text.
+  const file = [...names].find((candidate) => /^astro\.config\.[cm]?[jt]s$/.test(candidate))
+  const text = file === undefined ? '' : ((await read(file)) ?? '')
+  const site = /\bsite\s*:\s*["'`]([^"'`]+)["'`]/.exec(text)?.[1]
+  const base = /\bbase\s*:\s*["'`]([^"'`]+)["'`]/.exec(text)?.[1] ?? ''
+  return site === undefined || file === undefined ? {} : { siteUrl: { url: joinUrl(site, base), file } }
+}
+
+/** `https://x.org` and `/blog` → `https://x.org/blog/`. */
+function joinUrl(url: string, basePath: string): string {
+  return `${url.replace(/\/+$/, '')}/${basePath.replace(/^\/+|\/+$/g, '')}`
 }
 
 async function parseConfigText(file: string, text: string | undefined): Promise<Record<string, unknown> | undefined> {
