@@ -133,7 +133,7 @@ describe('kabar check on a Jekyll site', () => {
     })
     const result = await runKabar(site, 'check')
     expect(result.stderr).toContain(
-      'kabar.config.json: warning: site.url is https://t.example/, but _config.yml puts the site at https://t.example/blog/, where its feeds\' links and ids were — set site.url to https://t.example/blog/ to keep them',
+      "kabar.config.json: warning: site.url is https://t.example/, but _config.yml puts the site at https://t.example/blog/, where its feeds' links and ids were — set site.url to https://t.example/blog/ to keep them",
     )
   })
 
