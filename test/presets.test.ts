@@ -181,11 +181,11 @@ describe('Hugo sites', () => {
 })
 
 describe('dates from git history and file times', () => {
-  it("takes a dateless post's date from the commit that added it", async () => {
+  it("takes a dateless post's date from the commit that added it (a date: line in the body is no date)", async () => {
     const site = await tempSite()
     await writeFiles(site, {
       'kabar.config.json': CONFIG(),
-      'posts/undated.md': '---\ntitle: Undated\n---\nNo date here.\n',
+      'posts/undated.md': '---\ntitle: Undated\n---\nNo date here.\n\ndate: written in the body\n',
     })
     await git(site, 'init', '-q')
     await git(site, 'add', '.')

@@ -92,6 +92,21 @@ async function firstCommitDate(file: string): Promise<Date | undefined> {
   }
 }
 
+/** The frontmatter block (YAML, TOML or JSON, after any blank lines), or nothing: a body's "date:" is no field. */
+function frontmatterText(text: string): string {
+  const start = text.replace(/^\uFEFF/, '').replace(/^(?:[ \t]*\r?\n)+/, '')
+  const fence = /^(---|\+\+\+)[^\n]*\n/.exec(start)
+  if (fence !== null) {
+    const end = start.indexOf(`\n${fence[1]}`, fence[0].length - 1)
+    return start.slice(0, end === -1 ? start.length : end)
+  }
+  if (start.startsWith('{')) {
+    const end = start.search(/\n\}/)
+    return start.slice(0, end === -1 ? start.length : end)
+  }
+  return ''
+}
+
 /** Date keys and the values that are no date (Eleventy's `git Created`, YAML 1.1 booleans). */
 const DATE_FIELD = /^\s*"?(?:date|pubDate|publishDate|publishdate|published)"?\s*[:=]\s*(.*?)\s*,?\s*$/gim
 const NOT_A_DATE = /^(?:["']?(?:created|git created|yes|no|true|false|on|off)["']?|""|''|~|null)?$/i
@@ -104,8 +119,7 @@ const NOT_A_DATE = /^(?:["']?(?:created|git created|yes|no|true|false|on|off)["'
 function needsFallbackDate(source: SourceFile): boolean {
   const fileName = source.relativePath.split('/').at(-1) ?? ''
   if (/^\d{4}-\d{2}-\d{2}-/.test(fileName)) return false
-  const head = source.text.slice(0, 8192)
-  for (const match of head.matchAll(DATE_FIELD)) {
+  for (const match of frontmatterText(source.text).matchAll(DATE_FIELD)) {
     if (!NOT_A_DATE.test(match[1] ?? '')) return false
   }
   return true
