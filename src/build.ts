@@ -1,7 +1,7 @@
 import path from 'node:path'
 import type { ResolvedConfig } from './core/config.js'
-import { type Selection, selectPosts } from './core/pipeline.js'
-import type { Post } from './core/post.js'
+import { type SelectOptions, type Selection, selectPosts } from './core/pipeline.js'
+import type { Post, SourceFile } from './core/post.js'
 import type { PresetChoice } from './core/presets/types.js'
 import { postsInOutputs, renderOutputs } from './core/render-outputs.js'
 import { isKabarError, KabarError, KabarErrorList } from './errors.js'
@@ -11,6 +11,7 @@ import type { FileSystem } from './io/file-system.js'
 import { writeIdManifest } from './io/id-manifest.js'
 import { readImageSizes } from './io/image-sizes.js'
 import { loadConfig } from './io/load-config.js'
+import { type LoadedPosts, type PostLoader, PostStore } from './io/post-store.js'
 import { checkPublishedIds } from './io/published-ids.js'
 import { readPosts } from './io/read-posts.js'
 import { writeOutputs } from './io/write-outputs.js'
@@ -41,6 +42,8 @@ export interface BuildOptions {
   compare?: string
   /** The build's clock. Default: now. */
   now?: Date
+  /** Keep what was read and rendered in `.cache/kabar/` beside the config for the next build. Default true. */
+  cache?: boolean
   /** For fault-injection tests. */
   fileSystem?: FileSystem
 }
@@ -89,14 +92,19 @@ export interface BuildReport {
  * feed files atomically. Never throws for a user's mistake: problems come
  * back in the report, and when there is any error nothing is written.
  */
-export function build(options: BuildOptions = {}): Promise<BuildReport> {
-  return runBuild(options, {})
+export async function build(options: BuildOptions = {}): Promise<BuildReport> {
+  const posts = new PostStore({ cache: options.cache ?? true })
+  const report = await runBuild(options, { posts })
+  posts.save()
+  return report
 }
 
 /** What a build session carries from one run to the next. */
 export interface BuildContext {
   /** A config already loaded and resolved (overrides applied): used instead of reading the config file. */
   config?: ResolvedConfig | undefined
+  /** Where the posts come from: what a session kept, brought up to date. Without it every post is read. */
+  posts?: PostLoader | undefined
 }
 
 /** One build; a session calls it again with what it kept. */
@@ -123,26 +131,39 @@ export async function runBuild(options: BuildOptions, context: BuildContext): Pr
     report.configFile = config.configPath
     report.postsDir = config.postsDir
     report.outDir = config.outDir
-    const { sources, problems: readProblems } = await readPosts(config.postsDir, {
-      maxPostSize: config.maxPostSize,
-      ...(options.fileSystem ? { fileSystem: options.fileSystem } : {}),
-    })
-    problems.push(...readProblems)
-    report.posts.found = sources.length + readProblems.filter((problem) => problem.severity === 'error').length
+    const selectOptions = {
+      now: options.now ?? new Date(),
+      includeDrafts: options.drafts ?? false,
+      includeFuture: options.future ?? false,
+    }
     // A Jekyll, Hugo, Eleventy or Astro site's posts are read as that generator reads them.
-    const chosen = await choosePreset(config, sources, options.preset)
-    config = chosen.config
-    problems.push(...chosen.problems)
+    const baseConfig = config
+    const configure = async (sources: readonly SourceFile[]) => {
+      const chosen = await choosePreset(baseConfig, sources, options.preset)
+      problems.push(...chosen.problems)
+      return chosen.config
+    }
+    const addDates = (sources: readonly SourceFile[], chosen: ResolvedConfig) =>
+      addFallbackDates(sources, { fallback: chosen.dateFallback, postsDir: chosen.postsDir })
+    // The post store reads each post's head, and whole only the posts the outputs show; an
+    // injected file system (for fault-injection tests) gets the plain path that reads everything.
+    const loaded =
+      context.posts !== undefined && options.fileSystem === undefined
+        ? await context.posts.load(config, {
+            ...selectOptions,
+            configure,
+            addFallbackDates: addDates,
+            neededPosts: postsInOutputs,
+          })
+        : await readAndSelectPosts(config, selectOptions, { configure, addDates, fileSystem: options.fileSystem })
+    config = loaded.config
+    problems.push(...loaded.readProblems)
+    report.posts.found = loaded.found
     report.preset =
       config.activePreset === undefined
         ? undefined
         : { name: config.activePreset.name, reason: config.activePreset.reason }
-    const dated = await addFallbackDates(sources, { fallback: config.dateFallback, postsDir: config.postsDir })
-    const selection = selectPosts(dated, config, {
-      now: options.now ?? new Date(),
-      includeDrafts: options.drafts ?? false,
-      includeFuture: options.future ?? false,
-    })
+    const selection = loaded.selection
     problems.push(...selection.problems)
     fillCounts(report, selection)
     if (report.posts.found === 0) {
@@ -165,7 +186,7 @@ export async function runBuild(options: BuildOptions, context: BuildContext): Pr
     if (!hasErrors(problems)) {
       const images = await readImageSizes(postsInOutputs(selection.published, config), options.fileSystem)
       problems.push(...images.warnings)
-      const rendered = renderOutputs(selection.published, config, images.sizes)
+      const rendered = renderOutputs(selection.published, config, images.sizes, loaded.render)
       problems.push(...rendered.warnings)
       for (const [name, count] of rendered.feeds) report.feeds[name] = count
       problems.push(
@@ -203,6 +224,31 @@ export async function runBuild(options: BuildOptions, context: BuildContext): Pr
   }
   report.ok = report.errors.length === 0
   return report
+}
+
+/** Every post read whole, normalized and selected: the path without a post store. */
+async function readAndSelectPosts(
+  config: ResolvedConfig,
+  selectOptions: SelectOptions,
+  steps: {
+    configure: (sources: readonly SourceFile[]) => Promise<ResolvedConfig>
+    addDates: (sources: readonly SourceFile[], config: ResolvedConfig) => Promise<SourceFile[]>
+    fileSystem: FileSystem | undefined
+  },
+): Promise<LoadedPosts> {
+  const { sources, problems } = await readPosts(config.postsDir, {
+    maxPostSize: config.maxPostSize,
+    ...(steps.fileSystem ? { fileSystem: steps.fileSystem } : {}),
+  })
+  const chosen = await steps.configure(sources)
+  const dated = await steps.addDates(sources, chosen)
+  return {
+    config: chosen,
+    selection: selectPosts(dated, chosen, selectOptions),
+    readProblems: problems,
+    found: sources.length + problems.filter((problem) => problem.severity === 'error').length,
+    render: undefined,
+  }
 }
 
 function hasErrors(problems: readonly KabarError[]): boolean {

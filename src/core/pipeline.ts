@@ -3,7 +3,7 @@ import { KabarError } from '../errors.js'
 import { FORMAT_NAMES, type FormatName, formats } from '../formats/index.js'
 import type { ResolvedConfig } from './config.js'
 import { buildFeedModel, comparePostsNewestFirst, type ImageSizes } from './feed-model.js'
-import { normalizePost } from './normalize.js'
+import { type NormalizeResult, normalizePost } from './normalize.js'
 import type { Post, RenderedPost, SourceFile } from './post.js'
 import { expandPostTemplates } from './post-templates.js'
 import { renderPost } from './render.js'
@@ -38,13 +38,25 @@ export interface Selection {
 
 /** Normalizes every source, drops drafts and future posts, checks duplicates and sorts. */
 export function selectPosts(sources: readonly SourceFile[], config: ResolvedConfig, options: SelectOptions): Selection {
+  const normalized = sources.map((source) => normalizePost(source, { config, now: options.now }))
+  return selectNormalized(normalized, config, options)
+}
+
+/**
+ * `selectPosts` after normalizing: for a caller that keeps normalized posts
+ * between builds (see session.ts). Results come in the sources' order.
+ */
+export function selectNormalized(
+  normalized: readonly NormalizeResult[],
+  config: ResolvedConfig,
+  options: SelectOptions,
+): Selection {
   const problems: KabarError[] = []
   const published: Post[] = []
   const drafts: Post[] = []
   const future: Post[] = []
   const excluded: Post[] = []
-  for (const source of sources) {
-    const { post, problems: postProblems } = normalizePost(source, { config, now: options.now })
+  for (const { post, problems: postProblems } of normalized) {
     problems.push(...postProblems)
     if (post === undefined) continue
     if (post.excludedBecause !== undefined) excluded.push(post)

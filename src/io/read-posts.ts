@@ -22,6 +22,25 @@ export async function readPosts(
   options: { maxPostSize: number; fileSystem?: FileSystem },
 ): Promise<ReadPostsResult> {
   const fileSystem = options.fileSystem ?? nodeFileSystem
+  const { paths, problems } = await listPostPaths(postsDir, fileSystem)
+  const sources: (SourceFile | undefined)[] = new Array(paths.length)
+  let next = 0
+  const worker = async () => {
+    while (next < paths.length) {
+      const index = next++
+      const filePath = paths[index] as string
+      sources[index] = await readPost(filePath, postsDir, options.maxPostSize, fileSystem, problems)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, paths.length) }, worker))
+  return { sources: sources.filter((source) => source !== undefined), problems }
+}
+
+/** Every post file under `postsDir`, sorted, and the files skipped (links to folders, pipes). */
+export async function listPostPaths(
+  postsDir: string,
+  fileSystem: FileSystem = nodeFileSystem,
+): Promise<{ paths: string[]; problems: KabarError[] }> {
   const problems: KabarError[] = []
   const paths: string[] = []
   try {
@@ -38,18 +57,12 @@ export async function readPosts(
     }
     throw error
   }
-  paths.sort()
-  const sources: (SourceFile | undefined)[] = new Array(paths.length)
-  let next = 0
-  const worker = async () => {
-    while (next < paths.length) {
-      const index = next++
-      const filePath = paths[index] as string
-      sources[index] = await readPost(filePath, postsDir, options.maxPostSize, fileSystem, problems)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, paths.length) }, worker))
-  return { sources: sources.filter((source) => source !== undefined), problems }
+  return { paths: paths.sort(), problems }
+}
+
+/** Whether a file name is a post's: Markdown, not hidden, not `_`-prefixed. */
+export function isPostFileName(name: string): boolean {
+  return POST_EXTENSION.test(name) && !name.startsWith('_') && !name.startsWith('.')
 }
 
 async function collectPostPaths(
@@ -102,54 +115,68 @@ async function readPost(
   try {
     const stats = await fileSystem.stat(filePath)
     if (stats.size > maxPostSize) {
-      problems.push(
-        new KabarError(
-          'POST_TOO_LARGE',
-          `is ${formatBytes(stats.size)}, over the ${formatBytes(maxPostSize)} limit for one post — split it, move embedded data out, or raise "maxPostSize" in the config`,
-          { file: filePath },
-        ),
-      )
+      problems.push(postTooLarge(filePath, stats.size, maxPostSize))
       return undefined
     }
     bytes = await fileSystem.readFile(filePath)
   } catch (error) {
-    if (errorCode(error) === 'ENOENT') {
-      // Deleted between listing and reading (an editor's save, a git checkout).
-      problems.push(
-        kabarWarning('POST_UNREADABLE', 'disappeared while the build was reading it, so it was skipped', {
-          file: filePath,
-        }),
-      )
-      return undefined
-    }
-    problems.push(
-      new KabarError(
-        'POST_UNREADABLE',
-        `cannot be read (${errorCode(error) ?? String(error)}) — check its permissions`,
-        { file: filePath },
-      ),
-    )
+    problems.push(postUnreadable(filePath, error))
     return undefined
   }
-  let text: string
+  const text = decodePost(bytes, filePath)
+  if (typeof text !== 'string') {
+    problems.push(text)
+    return undefined
+  }
+  return { path: filePath, relativePath: postRelativePath(postsDir, filePath), text }
+}
+
+/** A post's path inside the posts folder, with `/` separators. */
+export function postRelativePath(postsDir: string, filePath: string): string {
+  return path.relative(postsDir, filePath).split(path.sep).join('/')
+}
+
+export function postTooLarge(filePath: string, size: number, maxPostSize: number): KabarError {
+  return new KabarError(
+    'POST_TOO_LARGE',
+    `is ${formatBytes(size)}, over the ${formatBytes(maxPostSize)} limit for one post — split it, move embedded data out, or raise "maxPostSize" in the config`,
+    { file: filePath },
+  )
+}
+
+/** The problem with a post that could not be opened or read. */
+export function postUnreadable(filePath: string, error: unknown): KabarError {
+  if (errorCode(error) === 'ENOENT') {
+    // Deleted between listing and reading (an editor's save, a git checkout).
+    return kabarWarning('POST_UNREADABLE', 'disappeared while the build was reading it, so it was skipped', {
+      file: filePath,
+    })
+  }
+  return new KabarError(
+    'POST_UNREADABLE',
+    `cannot be read (${errorCode(error) ?? String(error)}) — check its permissions`,
+    {
+      file: filePath,
+    },
+  )
+}
+
+/** The text of a post's bytes, or the problem saying where they stop being UTF-8. */
+export function decodePost(bytes: Uint8Array, filePath: string): string | KabarError {
   try {
-    text = utf8.decode(bytes)
+    return utf8.decode(bytes)
   } catch {
     const badOffset = findInvalidUtf8(bytes)
-    const line = lineAt(bytes.subarray(0, badOffset).toString('latin1'), badOffset)
-    problems.push(
-      new KabarError('POST_NOT_UTF8', 'is not valid UTF-8 text — save it as UTF-8 in your editor', {
-        file: filePath,
-        line,
-      }),
-    )
-    return undefined
+    const line = lineAt(Buffer.from(bytes.buffer, bytes.byteOffset, badOffset).toString('latin1'), badOffset)
+    return new KabarError('POST_NOT_UTF8', 'is not valid UTF-8 text — save it as UTF-8 in your editor', {
+      file: filePath,
+      line,
+    })
   }
-  return { path: filePath, relativePath: path.relative(postsDir, filePath).split(path.sep).join('/'), text }
 }
 
 /** Offset of the first byte that is not part of a valid UTF-8 sequence. */
-function findInvalidUtf8(bytes: Buffer): number {
+function findInvalidUtf8(bytes: Uint8Array): number {
   let low = 0
   let high = bytes.length
   // Binary search on the longest valid prefix; a cut inside a multi-byte

@@ -1,0 +1,523 @@
+import { createHash } from 'node:crypto'
+import { statSync } from 'node:fs'
+import path from 'node:path'
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
+import type { ResolvedConfig } from '../core/config.js'
+import { type NormalizeResult, normalizePost } from '../core/normalize.js'
+import { type Selection, type SelectOptions, selectNormalized } from '../core/pipeline.js'
+import type { Post, SourceFile } from '../core/post.js'
+import type { RenderResult } from '../core/render.js'
+import type { KabarError } from '../errors.js'
+import { errorCode } from './file-system.js'
+import { cacheFolderFor, PostCache } from './post-cache.js'
+import { type FileStamp, type PostRead, readPostHead, readPostWhole } from './read-head.js'
+import { isPostFileName, listPostPaths } from './read-posts.js'
+import { renderMany } from './render-pool.js'
+import { MemoryRenderStore, type RenderStore, renderKeyOf } from './render-store.js'
+
+/**
+ * What a build knows about each post file between runs: when it was read,
+ * what its bytes hashed to, its normalized frontmatter, and which rendering
+ * its body last had. A session keeps these in memory; the post cache keeps
+ * them on disk between processes.
+ */
+export interface PostRecord {
+  /** Size and modification time when last read; `undefined` when the file could not be opened. */
+  stamp: FileStamp | undefined
+  /** Why the file is not a post (unreadable, too large, not UTF-8), if so. */
+  problem: KabarError | undefined
+  /** Hash of the bytes last read: the head, or the whole file when `wholeHash` is the same. */
+  hash: string
+  /** Hash of the whole file, when it was read whole (its head alone tells nothing of the body). */
+  wholeHash: string | undefined
+  normalized: NormalizedEntry | undefined
+  /** The rendering of the post's body, by key, as last built. */
+  rendered: RenderedEntry | undefined
+}
+
+export interface NormalizedEntry {
+  configHash: string
+  /** Whether the result came from the whole file, body included, or from its head. */
+  isWhole: boolean
+  /** The build's clock when normalized, in ms. */
+  now: number
+  /** `post.body` is empty: bodies are read again when a feed shows the post. */
+  result: NormalizeResult
+}
+
+export interface RenderedEntry {
+  /** Key of the rendering in the render store. */
+  key: string
+  /** Valid while the file, the config and the post's fields are the same. */
+  wholeHash: string
+  configHash: string
+  fieldsKey: string
+}
+
+/** What a build needs from the posts: the selection, the reading problems, and each shown post's HTML. */
+export interface LoadedPosts {
+  /** The config the posts were read with: the build's, with the preset applied. */
+  config: ResolvedConfig
+  selection: Selection
+  /** Problems listing and reading post files (POST_UNREADABLE, POST_TOO_LARGE, POST_NOT_UTF8). */
+  readProblems: KabarError[]
+  /** Post files found, unreadable ones included. */
+  found: number
+  /** The rendering of each post `neededPosts` returned, for `renderOutputs`; `undefined`: render them there. */
+  render: ((post: Post) => RenderResult) | undefined
+}
+
+/** What a build asks of its posts. */
+export interface PostLoadOptions extends SelectOptions {
+  /** Settles the config once the posts are known (a preset recognized from their frontmatter). */
+  configure?: (sources: readonly SourceFile[]) => Promise<ResolvedConfig>
+  /** Adds a date from elsewhere (git) to sources whose frontmatter and name give none. */
+  addFallbackDates?: (sources: readonly SourceFile[], config: ResolvedConfig) => Promise<SourceFile[]>
+  /** The posts some output shows, of the publishable ones: those whose body is read and rendered. */
+  neededPosts: (published: readonly Post[], config: ResolvedConfig) => readonly Post[]
+}
+
+/** Where a build gets its posts from. */
+export interface PostLoader {
+  load(config: ResolvedConfig, options: PostLoadOptions): Promise<LoadedPosts>
+}
+
+export interface LoadOptions extends PostLoadOptions {
+  /** Paths a watcher saw change: only these are looked at again. Without it every file is stat'ed. */
+  changes?: { changed?: readonly string[]; removed?: readonly string[] } | undefined
+  /** Progress of reading and rendering, for a progress bar. */
+  onProgress?: ((progress: LoadProgress) => void) | undefined
+}
+
+export interface LoadProgress {
+  phase: 'read' | 'render'
+  done: number
+  total: number
+}
+
+/** Counts of what a load did, for tests and the benchmark. */
+export interface LoadCounts {
+  listed: number
+  /** Files read: a head or the whole file. */
+  read: number
+  readWhole: number
+  /** Posts normalized rather than remembered. */
+  normalized: number
+  /** Posts rendered rather than remembered. */
+  rendered: number
+}
+
+/** Files handled between two yields to the event loop, so a server stays responsive during a build. */
+const YIELD_EVERY = 500
+/** Heads offered to `configure`, for recognizing a generator from the first posts' frontmatter. */
+const SAMPLE_SIZE = 256
+
+/**
+ * The incremental engine's memory: one record per post file. `load` brings
+ * the records up to date with the files (reading only what changed),
+ * selects the posts, reads whole only the posts an output shows, and renders
+ * only those whose rendering is not already known.
+ */
+export class PostStore implements PostLoader {
+  readonly records = new Map<string, PostRecord>()
+  lastLoad: LoadCounts = emptyCounts()
+  #paths: string[] | undefined
+  #listProblems: KabarError[] = []
+  #postsDir: string | undefined
+  readonly #useCache: boolean
+  #cache: PostCache | undefined
+  #renders: RenderStore = new MemoryRenderStore()
+  /** Whether anything changed since the cache was last written. */
+  #isDirty = false
+  /** Keys of the renderings the last load used: all a memory-only store keeps. */
+  #usedKeys = new Set<string>()
+
+  /** `cache`: keep the records and renderings in `.cache/kabar/` beside the config, between processes. */
+  constructor(options: { cache?: boolean } = {}) {
+    this.#useCache = options.cache ?? true
+  }
+
+  async load(baseConfig: ResolvedConfig, options: LoadOptions): Promise<LoadedPosts> {
+    this.lastLoad = emptyCounts()
+    this.#openCache(baseConfig)
+    const paths = await this.#listPaths(baseConfig.postsDir, options.changes)
+    const texts = await this.#refresh(paths, baseConfig, options)
+    const config =
+      options.configure === undefined ? baseConfig : await options.configure(this.#sample(paths, texts, baseConfig))
+    const run: Run = { config, configHash: hashConfig(config), now: options.now.getTime(), texts, options }
+    const results = new Map<string, NormalizeResult>()
+    const toNormalize: string[] = []
+    for (const filePath of paths) {
+      const record = this.records.get(filePath)
+      if (record === undefined || record.problem !== undefined) continue
+      const remembered = texts.has(filePath) ? undefined : rememberedResult(record, run)
+      if (remembered === undefined) toNormalize.push(filePath)
+      else results.set(filePath, remembered)
+    }
+    await this.#normalize(toNormalize, run, results)
+    // Select; then every post an output shows must have been read whole: reading one whole
+    // can change it (a bad byte in its body), so select again until nothing more is read.
+    const readWhole = new Set<string>()
+    for (const filePath of texts.keys()) if (this.records.get(filePath)?.normalized?.isWhole) readWhole.add(filePath)
+    let selection: Selection
+    let needed: readonly Post[]
+    for (;;) {
+      selection = selectNormalized(
+        paths.flatMap((filePath) => results.get(filePath) ?? []),
+        config,
+        options,
+      )
+      needed = options.neededPosts(selection.published, config)
+      const toRead = needed.filter((post) => !readWhole.has(post.file) && this.#needsBody(post, run.configHash))
+      if (toRead.length === 0) break
+      for (const post of toRead) {
+        readWhole.add(post.file)
+        this.#read(post.file, 'whole', run)
+      }
+      await this.#normalize(
+        toRead.map((post) => post.file),
+        run,
+        results,
+      )
+    }
+    const rendered = await this.#render(needed, readWhole, results, run)
+    const { read, normalized, rendered: renderCount } = this.lastLoad
+    if (read + normalized + renderCount > 0) this.#isDirty = true
+    return {
+      config,
+      selection,
+      ...this.#readProblems(paths),
+      render: (post) => {
+        const result = rendered.get(post.file)
+        if (result === undefined) throw new Error(`internal error: ${post.file} was not rendered before the feeds were`)
+        return result
+      },
+    }
+  }
+
+  /**
+   * Writes what this store knows to the post cache (when it has one), or
+   * lets go of renderings the last load did not use. Never throws.
+   */
+  save(): void {
+    if (this.#cache !== undefined) {
+      if (this.#isDirty) this.#cache.save(this.records)
+    } else if (this.#renders instanceof MemoryRenderStore) {
+      this.#renders.keepOnly(this.#usedKeys)
+    }
+    this.#isDirty = false
+  }
+
+  /** On the first load: takes up the records and renderings the last build left in the cache. */
+  #openCache(config: ResolvedConfig): void {
+    if (!this.#useCache || this.#cache !== undefined) return
+    this.#cache = PostCache.open(cacheFolderFor(config.configPath))
+    for (const [filePath, record] of this.#cache.records) {
+      if (!this.records.has(filePath)) this.records.set(filePath, record)
+    }
+    this.#renders = this.#cache
+  }
+
+  /** The post files: listed afresh, or the last list updated with a watcher's changes. */
+  async #listPaths(postsDir: string, changes: LoadOptions['changes']): Promise<string[]> {
+    if (changes === undefined || this.#paths === undefined || this.#postsDir !== postsDir) {
+      const listed = await listPostPaths(postsDir)
+      this.#paths = listed.paths
+      this.#listProblems = listed.problems
+      this.#postsDir = postsDir
+    } else {
+      const paths = new Set(this.#paths)
+      for (const removed of changes.removed ?? []) paths.delete(removed)
+      for (const changed of changes.changed ?? []) {
+        if (isPostPath(postsDir, changed) && statOf(changed) !== undefined) paths.add(changed)
+        else paths.delete(changed)
+      }
+      this.#paths = [...paths].sort()
+    }
+    const listed = new Set(this.#paths)
+    for (const filePath of this.records.keys()) {
+      if (listed.has(filePath)) continue
+      this.records.delete(filePath)
+      this.#isDirty = true
+    }
+    this.lastLoad.listed = this.#paths.length
+    return this.#paths
+  }
+
+  /**
+   * Brings each record up to date: a file whose size and time are unchanged
+   * (or, with `changes`, that no watcher named) is not read; any other is
+   * read again, and its content hash decides whether it really changed.
+   */
+  async #refresh(
+    paths: readonly string[],
+    config: ResolvedConfig,
+    options: LoadOptions,
+  ): Promise<Map<string, SourceFile>> {
+    const texts = new Map<string, SourceFile>()
+    const named = options.changes === undefined ? undefined : new Set(options.changes.changed ?? [])
+    const run = { config, texts }
+    for (const [index, filePath] of paths.entries()) {
+      if (index % YIELD_EVERY === YIELD_EVERY - 1) {
+        options.onProgress?.({ phase: 'read', done: index, total: paths.length })
+        await yieldToEventLoop()
+      }
+      const record = this.records.get(filePath)
+      if (record !== undefined && named !== undefined && !named.has(filePath)) continue
+      if (record?.stamp !== undefined && record.problem === undefined && isSameStamp(record.stamp, statOf(filePath))) {
+        continue
+      }
+      this.#read(filePath, record?.normalized?.isWhole ? 'whole' : 'head', run)
+    }
+    return texts
+  }
+
+  /** Reads a file again and updates its record; the text is kept for this run. */
+  #read(filePath: string, extent: 'head' | 'whole', run: Pick<Run, 'config' | 'texts'>): PostRecord {
+    const { postsDir, maxPostSize } = run.config
+    const read = (extent === 'whole' ? readPostWhole : readPostHead)(filePath, postsDir, maxPostSize)
+    this.lastLoad.read++
+    if (read.kind === 'source' && read.isWhole) this.lastLoad.readWhole++
+    const record = updatedRecord(this.records.get(filePath), read)
+    this.records.set(filePath, record)
+    if (read.kind === 'source') run.texts.set(filePath, read.source)
+    else run.texts.delete(filePath)
+    return record
+  }
+
+  /** The first posts' heads, for recognizing which generator wrote them. */
+  #sample(paths: readonly string[], texts: Map<string, SourceFile>, config: ResolvedConfig): SourceFile[] {
+    return paths.slice(0, SAMPLE_SIZE).flatMap((filePath) => {
+      const known = texts.get(filePath)
+      if (known !== undefined) return [known]
+      if (this.records.get(filePath)?.problem !== undefined) return []
+      const read = readPostHead(filePath, config.postsDir, config.maxPostSize)
+      return read.kind === 'source' ? [read.source] : []
+    })
+  }
+
+  /** Normalizes the posts at `filePaths` (reading those not read in this run), into `results`. */
+  async #normalize(filePaths: readonly string[], run: Run, results: Map<string, NormalizeResult>): Promise<void> {
+    const sources: SourceFile[] = []
+    for (const [index, filePath] of filePaths.entries()) {
+      if (index % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop()
+      const record = this.records.get(filePath) as PostRecord
+      if (!run.texts.has(filePath) && record.problem === undefined) {
+        this.#read(filePath, record.normalized?.isWhole ? 'whole' : 'head', run)
+      }
+      const source = run.texts.get(filePath)
+      if (source === undefined) results.delete(filePath)
+      else sources.push(source)
+    }
+    const dated =
+      run.options.addFallbackDates === undefined ? sources : await run.options.addFallbackDates(sources, run.config)
+    for (const [index, source] of sources.entries()) {
+      const datedSource = dated[index] ?? source
+      const record = this.records.get(source.path) as PostRecord
+      const result = normalizePost(datedSource, { config: run.config, now: run.options.now })
+      this.lastLoad.normalized++
+      results.set(source.path, result)
+      // A date found in git history is looked up again on every run: it is not in the file.
+      record.normalized =
+        datedSource === source
+          ? {
+              configHash: run.configHash,
+              isWhole: record.wholeHash !== undefined && record.wholeHash === record.hash,
+              now: run.now,
+              result: withoutBody(result),
+            }
+          : undefined
+    }
+  }
+
+  /**
+   * Whether a post an output shows, not read whole in this run, must be: its
+   * normalized form came from its head, or its rendering is not known.
+   */
+  #needsBody(post: Post, configHash: string): boolean {
+    const record = this.records.get(post.file)
+    if (record === undefined || record.normalized?.isWhole !== true) return true
+    const rendered = record.rendered
+    return (
+      rendered === undefined ||
+      rendered.wholeHash !== record.wholeHash ||
+      rendered.configHash !== configHash ||
+      rendered.fieldsKey !== fieldsKeyOf(post) ||
+      // Read now, not just looked up: a stored rendering that turns out damaged needs the body.
+      this.#renders.get(rendered.key) === undefined
+    )
+  }
+
+  /** Each needed post's rendering: stored, or rendered now (all at once, so a pool can share them out). */
+  async #render(
+    needed: readonly Post[],
+    readWhole: ReadonlySet<string>,
+    normalized: ReadonlyMap<string, NormalizeResult>,
+    run: Run,
+  ): Promise<Map<string, RenderResult>> {
+    const results = new Map<string, RenderResult>()
+    const toRender: { post: Post; key: string }[] = []
+    this.#usedKeys = new Set()
+    for (const post of needed) {
+      const record = this.records.get(post.file) as PostRecord
+      const hasBody = readWhole.has(post.file)
+      const key = hasBody || record.rendered === undefined ? renderKeyOf(post) : record.rendered.key
+      this.#usedKeys.add(key)
+      const stored = this.#renders.get(key)
+      if (stored !== undefined) results.set(post.file, stored)
+      else toRender.push({ post, key })
+      // A body expanded from other posts (a preset's templates) may change when they do: its key is not kept.
+      const isOwnBody = normalized.get(post.file)?.post === post
+      if (hasBody) {
+        record.rendered =
+          isOwnBody && record.wholeHash !== undefined
+            ? { key, wholeHash: record.wholeHash, configHash: run.configHash, fieldsKey: fieldsKeyOf(post) }
+            : undefined
+      }
+    }
+    if (toRender.length > 0) {
+      const onProgress = run.options.onProgress
+      const rendered = await renderMany(
+        toRender.map(({ post }) => post),
+        { onRendered: (done) => onProgress?.({ phase: 'render', done, total: toRender.length }) },
+      )
+      this.lastLoad.rendered += rendered.length
+      for (const [index, { post, key }] of toRender.entries()) {
+        const result = rendered[index] as RenderResult
+        results.set(post.file, result)
+        // A post stopped for taking too long might finish another time: its result is not kept.
+        if (!result.warnings.some((warning) => warning.code === 'POST_TOO_COMPLEX')) this.#renders.set(key, result)
+      }
+    }
+    return results
+  }
+
+  #readProblems(paths: readonly string[]): { readProblems: KabarError[]; found: number } {
+    const readProblems = [...this.#listProblems]
+    let found = 0
+    for (const filePath of paths) {
+      const problem = this.records.get(filePath)?.problem
+      if (problem !== undefined) readProblems.push(problem)
+      if (problem === undefined || problem.severity === 'error') found++
+    }
+    return { readProblems, found }
+  }
+}
+
+/** One load's settled state. */
+interface Run {
+  config: ResolvedConfig
+  configHash: string
+  now: number
+  /** Texts read in this run: heads, or whole files. */
+  texts: Map<string, SourceFile>
+  options: LoadOptions
+}
+
+/**
+ * A normalized result the record remembers, when normalizing again would
+ * give the same: same config, and the clock moved on without crossing a date
+ * that matters. Without a preset, normalizing depends on the clock only
+ * through "updated is in the future"; a preset may exclude posts by date
+ * (Hugo's `expiryDate`), so with one the clock must be the same.
+ */
+function rememberedResult(record: PostRecord, run: Run): NormalizeResult | undefined {
+  const remembered = record.normalized
+  if (remembered === undefined || remembered.configHash !== run.configHash) return undefined
+  if (remembered.now === run.now) return remembered.result
+  const post = remembered.result.post
+  if (post === undefined || run.config.activePreset !== undefined) return undefined
+  return post.updated === undefined || post.updated.getTime() <= run.now ? remembered.result : undefined
+}
+
+function emptyCounts(): LoadCounts {
+  return { listed: 0, read: 0, readWhole: 0, normalized: 0, rendered: 0 }
+}
+
+function withoutBody(result: NormalizeResult): NormalizeResult {
+  return result.post === undefined || result.post.body === ''
+    ? result
+    : { ...result, post: { ...result.post, body: '' } }
+}
+
+/** What renderPost reads of a post besides its body: a stored rendering is reused only while these are the same. */
+function fieldsKeyOf(post: Post): string {
+  return JSON.stringify([post.url, post.file, post.bodyLine, post.summary ?? null])
+}
+
+/**
+ * The record after reading a file again. Unchanged bytes keep what was
+ * derived from them; an unchanged head says nothing of the body, so only
+ * what came from the head is kept.
+ */
+function updatedRecord(previous: PostRecord | undefined, read: PostRead): PostRecord {
+  if (read.kind === 'problem') {
+    return {
+      stamp: read.stamp,
+      problem: read.problem,
+      hash: '',
+      wholeHash: undefined,
+      normalized: undefined,
+      rendered: undefined,
+    }
+  }
+  const isSameBytes = previous !== undefined && previous.problem === undefined && previous.hash === read.hash
+  if (read.isWhole) {
+    return {
+      stamp: read.stamp,
+      problem: undefined,
+      hash: read.hash,
+      wholeHash: read.hash,
+      normalized: isSameBytes ? previous.normalized : undefined,
+      rendered: isSameBytes ? previous.rendered : undefined,
+    }
+  }
+  return {
+    stamp: read.stamp,
+    problem: undefined,
+    hash: read.hash,
+    wholeHash: undefined,
+    normalized: isSameBytes && previous.normalized?.isWhole === false ? previous.normalized : undefined,
+    rendered: undefined,
+  }
+}
+
+function statOf(filePath: string): FileStamp | undefined {
+  try {
+    const stats = statSync(filePath)
+    return { size: stats.size, mtimeMs: stats.mtimeMs }
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT' || errorCode(error) === 'ENOTDIR') return undefined
+    throw error
+  }
+}
+
+function isSameStamp(a: FileStamp, b: FileStamp | undefined): boolean {
+  return b !== undefined && a.size === b.size && a.mtimeMs === b.mtimeMs
+}
+
+/** Whether a watcher's path is a post file the listing would include. */
+function isPostPath(postsDir: string, filePath: string): boolean {
+  const relative = path.relative(postsDir, filePath)
+  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return false
+  const segments = relative.split(path.sep)
+  return (
+    segments.every((segment) => !segment.startsWith('_') && !segment.startsWith('.')) &&
+    isPostFileName(path.basename(filePath))
+  )
+}
+
+/**
+ * A hash of everything in the config that can change a post: all of it but
+ * `limit` and `outDir`, which only decide which posts go where.
+ */
+export function hashConfig(config: ResolvedConfig): string {
+  const { limit: _limit, outDir: _outDir, ...rest } = config
+  const json = JSON.stringify(rest, (_key, value: unknown) => {
+    if (value instanceof Map) return { map: [...value] }
+    if (value instanceof Set) return { set: [...value] }
+    if (typeof value === 'function') return { function: String(value) }
+    return value
+  })
+  return createHash('sha1').update(json).digest('base64url')
+}

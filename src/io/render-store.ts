@@ -1,0 +1,42 @@
+import { createHash } from 'node:crypto'
+import type { Post } from '../core/post.js'
+import type { RenderResult } from '../core/render.js'
+
+/**
+ * Renderings of post bodies by key: the key holds everything `renderPost`
+ * reads, so a stored rendering is exactly what rendering again would give.
+ */
+export interface RenderStore {
+  get(key: string): RenderResult | undefined
+  set(key: string, result: RenderResult): void
+}
+
+/** Bumped when rendering changes in a way the key does not show. */
+const RENDER_KEY_VERSION = 1
+
+/** The key of a post's rendering: a hash of its body and of the fields renderPost reads. */
+export function renderKeyOf(post: Post): string {
+  return createHash('sha1')
+    .update(JSON.stringify([RENDER_KEY_VERSION, post.url, post.file, post.bodyLine, post.summary ?? null]))
+    .update('\0')
+    .update(post.body)
+    .digest('base64url')
+}
+
+/** Renderings kept in memory only: what one session reuses from run to run. */
+export class MemoryRenderStore implements RenderStore {
+  readonly #results = new Map<string, RenderResult>()
+
+  get(key: string): RenderResult | undefined {
+    return this.#results.get(key)
+  }
+
+  set(key: string, result: RenderResult): void {
+    this.#results.set(key, result)
+  }
+
+  /** Forgets every rendering but those in `keys` (the ones the last run used). */
+  keepOnly(keys: ReadonlySet<string>): void {
+    for (const key of this.#results.keys()) if (!keys.has(key)) this.#results.delete(key)
+  }
+}

@@ -1,0 +1,207 @@
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { type BuildOptions, build } from '../src/build.js'
+import { normalizePost } from '../src/core/normalize.js'
+import { nodeFileSystem } from '../src/io/file-system.js'
+import { loadConfig } from '../src/io/load-config.js'
+import { createBuildSession } from '../src/session.js'
+
+/**
+ * The incremental engine: what it reads, normalizes and renders, and that
+ * its output is always what reading every post afresh gives. The reference
+ * build reads every post whole and keeps nothing (an injected file system
+ * takes that path), so it shares no cache or store with the engine.
+ */
+
+const NOW = new Date('2026-01-01T00:00:00Z')
+const FEEDS = ['rss.xml', 'atom.xml', 'feed.json']
+/** Long enough that a post's head (its first 4 KB) is not the whole file. */
+const LONG_BODY = Array.from(
+  { length: 120 },
+  (_, index) => `Paragraf ${index + 1} dengan [tautan](../lain-${index}/) dan teks yang cukup panjang.`,
+).join('\n\n')
+
+let site: string
+
+function postText(index: number, body = LONG_BODY): string {
+  const day = String(index + 1).padStart(2, '0')
+  return `---\ntitle: Pos nomor ${index + 1}\ndate: 2025-03-${day} 08:00\ntags: [uji, cache]\n---\n\n${body}\n`
+}
+
+const postPath = (index: number) => path.join(site, 'posts', `pos-${index + 1}.md`)
+
+beforeEach(async () => {
+  site = await mkdtemp(path.join(os.tmpdir(), 'kabar-store-'))
+  await mkdir(path.join(site, 'posts'))
+  for (let index = 0; index < 8; index++) await writeFile(postPath(index), postText(index))
+  await writeConfig({ limit: 2 })
+})
+afterEach(async () => {
+  await rm(site, { recursive: true, force: true })
+})
+
+async function writeConfig(extra: Record<string, unknown>): Promise<void> {
+  const config = { site: { title: 'Uji', url: 'https://uji.example/', timezone: 'Asia/Jakarta' }, ...extra }
+  await writeFile(path.join(site, 'kabar.config.json'), JSON.stringify(config))
+}
+
+const options = (extra: Partial<BuildOptions> = {}): BuildOptions => ({ cwd: site, now: NOW, ...extra })
+
+const readFeeds = (out = path.join(site, 'dist')) =>
+  Promise.all(FEEDS.map((name) => readFile(path.join(out, name), 'utf8')))
+
+/** The feeds from reading every post whole, with no store and no cache. */
+async function referenceFeeds(): Promise<string[]> {
+  const out = await mkdtemp(path.join(os.tmpdir(), 'kabar-store-reference-'))
+  try {
+    const report = await build(options({ out, cache: false, fileSystem: nodeFileSystem }))
+    expect(report.errors).toEqual([])
+    return await readFeeds(out)
+  } finally {
+    await rm(out, { recursive: true, force: true })
+  }
+}
+
+describe('the post store', () => {
+  it('reads whole only the posts a feed shows, and the heads of the rest', async () => {
+    const session = createBuildSession(options({ cache: false }))
+    const report = await session.run()
+    session.close()
+    expect(report.errors).toEqual([])
+    expect(session.lastRun).toEqual({ listed: 8, read: 10, readWhole: 2, normalized: 10, rendered: 2 })
+    expect(await readFeeds()).toEqual(await referenceFeeds())
+  })
+
+  it('reads, normalizes and renders nothing when nothing changed, and rewrites no feed', async () => {
+    const session = createBuildSession(options({ cache: false }))
+    await session.run()
+    const report = await session.run()
+    session.close()
+    expect(session.lastRun).toEqual({ listed: 8, read: 0, readWhole: 0, normalized: 0, rendered: 0 })
+    expect(report.written).toEqual([])
+    expect(report.unchanged).toEqual(FEEDS)
+  })
+
+  it('takes everything from the cache in a new process, and writes the same feeds', async () => {
+    await build(options())
+    expect(existsSync(path.join(site, '.cache', 'kabar', 'index.bin'))).toBe(true)
+    await rm(path.join(site, 'dist'), { recursive: true })
+    const session = createBuildSession(options())
+    await session.run()
+    session.close()
+    expect(session.lastRun).toEqual({ listed: 8, read: 0, readWhole: 0, normalized: 0, rendered: 0 })
+    expect(await readFeeds()).toEqual(await referenceFeeds())
+  })
+
+  it('reads and renders only the post that changed in a full archive', async () => {
+    await writeConfig({ limit: 0 })
+    const session = createBuildSession(options({ cache: false }))
+    await session.run()
+    expect(session.lastRun.rendered).toBe(8)
+    await writeFile(postPath(4), postText(4, `${LONG_BODY}\n\nSatu paragraf baru.`))
+    await session.run({ changed: [postPath(4)] })
+    expect(session.lastRun).toEqual({ listed: 8, read: 1, readWhole: 1, normalized: 1, rendered: 1 })
+    await writeFile(postPath(6), postText(6, `${LONG_BODY}\n\nParagraf lain.`))
+    await session.run()
+    session.close()
+    expect(session.lastRun).toEqual({ listed: 8, read: 1, readWhole: 1, normalized: 1, rendered: 1 })
+    expect(await readFeeds()).toEqual(await referenceFeeds())
+  })
+
+  it('renders nothing again for a file whose time changed but whose bytes did not', async () => {
+    const session = createBuildSession(options({ cache: false }))
+    await session.run()
+    const later = new Date('2026-02-01T00:00:00Z')
+    await utimes(postPath(7), later, later)
+    await session.run()
+    session.close()
+    expect(session.lastRun.read).toBe(1)
+    expect(session.lastRun.rendered).toBe(0)
+  })
+
+  it('picks up a post that moves into the feed, reading it whole then', async () => {
+    const session = createBuildSession(options({ cache: false }))
+    await session.run()
+    await writeFile(postPath(0), postText(0).replace('2025-03-01', '2025-04-30'))
+    await session.run({ changed: [postPath(0)] })
+    session.close()
+    expect(session.lastRun).toEqual({ listed: 8, read: 2, readWhole: 1, normalized: 2, rendered: 1 })
+    expect(await readFeeds()).toEqual(await referenceFeeds())
+  })
+
+  it('never trusts a damaged cache', async () => {
+    await build(options())
+    const folder = path.join(site, '.cache', 'kabar')
+    for (const name of await readdir(folder)) {
+      const file = path.join(folder, name)
+      const bytes = await readFile(file)
+      bytes[bytes.length - 10] = (bytes[bytes.length - 10] ?? 0) ^ 0xff
+      await writeFile(file, bytes)
+    }
+    await rm(path.join(site, 'dist'), { recursive: true })
+    const session = createBuildSession(options())
+    const report = await session.run()
+    session.close()
+    expect(report.errors).toEqual([])
+    expect(session.lastRun.read).toBe(10)
+    expect(await readFeeds()).toEqual(await referenceFeeds())
+  })
+
+  it('re-renders a post whose stored rendering is damaged, and only that one', async () => {
+    await build(options())
+    const folder = path.join(site, '.cache', 'kabar')
+    const segment = (await readdir(folder)).find((name) => name.startsWith('renders-')) as string
+    const bytes = await readFile(path.join(folder, segment))
+    bytes[20] = (bytes[20] ?? 0) ^ 0xff
+    await writeFile(path.join(folder, segment), bytes)
+    await rm(path.join(site, 'dist'), { recursive: true })
+    const session = createBuildSession(options())
+    await session.run()
+    session.close()
+    expect(session.lastRun.rendered).toBe(1)
+    expect(await readFeeds()).toEqual(await referenceFeeds())
+  })
+
+  it('reports a bad byte in the body of a post a feed shows, as reading every post does', async () => {
+    const bytes = Buffer.concat([Buffer.from(postText(7, 'Awal yang baik.\n\nLalu ')), Buffer.from([0xff, 0x0a])])
+    await writeFile(postPath(7), bytes)
+    const stored = await build(options({ cache: false }))
+    const reference = await build(options({ cache: false, fileSystem: nodeFileSystem, out: path.join(site, 'x') }))
+    expect(stored.errors).toEqual(reference.errors)
+    expect(stored.errors.map((problem) => [problem.code, problem.line])).toEqual([['POST_NOT_UTF8', 10]])
+    expect(stored.posts).toEqual(reference.posts)
+  })
+
+  it('checks a post no feed shows by its frontmatter only: its body is never read', async () => {
+    await writeFile(postPath(0), postText(0, `${LONG_BODY}\n\nKarakter kontrol \u0001 di sini.`))
+    const report = await build(options({ cache: false }))
+    expect(report.errors).toEqual([])
+    expect(report.warnings).toEqual([])
+    await writeConfig({ limit: 0 })
+    const everything = await build(options({ cache: false }))
+    expect(everything.warnings.map((problem) => problem.code)).toEqual(['CHARACTERS_REMOVED'])
+  })
+})
+
+describe('normalizing without a preset', () => {
+  it('gives the same post at any time after its dates, so the store may keep it', async () => {
+    const config = await loadConfig(path.resolve(import.meta.dirname, '..'))
+    const postsDir = config.postsDir
+    for (const name of await readdir(postsDir)) {
+      const source = {
+        path: path.join(postsDir, name),
+        relativePath: name,
+        text: await readFile(path.join(postsDir, name), 'utf8'),
+      }
+      const soon = normalizePost(source, { config: { ...config, activePreset: undefined }, now: NOW })
+      const later = normalizePost(source, {
+        config: { ...config, activePreset: undefined },
+        now: new Date('2031-06-15T12:00:00Z'),
+      })
+      expect(later, name).toEqual(soon)
+    }
+  })
+})
