@@ -152,12 +152,12 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
 
 /**
  * Offsets are looked up per cell of this many milliseconds: when the offset
- * at both ends of a cell is the same, it is taken to hold in between: no
- * zone changes its offset and back within 12 hours (from 1970 to 2040, no
- * zone's changes come closer than 7 days). A cell with a change in it is
- * looked up instant by instant.
+ * at both ends of a cell is the same, it holds in between, because no zone
+ * changes its offset twice within two days (from 1970 to 2040, no zone's
+ * changes come closer than 7 days). A cell with a change in it is looked up
+ * instant by instant.
  */
-const OFFSET_CELL_MS = 12 * 60 * 60 * 1000
+const OFFSET_CELL_MS = 2 * 24 * 60 * 60 * 1000
 /** Per zone: cell number → the offset throughout it, or `null` when it changes inside. */
 const offsetCells = new Map<string, Map<number, number | null>>()
 

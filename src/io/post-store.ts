@@ -9,8 +9,9 @@ import type { Post, SourceFile } from '../core/post.js'
 import type { RenderResult } from '../core/render.js'
 import type { KabarError } from '../errors.js'
 import { errorCode } from './file-system.js'
+import { type HeadResult, PARALLEL_THRESHOLD, readAndNormalizeHeads } from './normalize-pool.js'
 import { cacheFolderFor, PostCache } from './post-cache.js'
-import { type FileStamp, type PostRead, readPostHead, readPostWhole } from './read-head.js'
+import { type FileStamp, readPostHead, readPostWhole } from './read-head.js'
 import { isPostFileName, listPostPaths } from './read-posts.js'
 import { renderMany } from './render-pool.js'
 import { MemoryRenderStore, type RenderStore, renderKeyOf } from './render-store.js'
@@ -141,15 +142,16 @@ export class PostStore implements PostLoader {
     this.lastLoad = emptyCounts()
     this.#openCache(baseConfig)
     const paths = await this.#listPaths(baseConfig.postsDir, options.changes)
-    const texts = await this.#refresh(paths, baseConfig, options)
+    const { texts, heads } = await this.#refresh(paths, baseConfig, options)
     const config =
       options.configure === undefined ? baseConfig : await options.configure(this.#sample(paths, texts, baseConfig))
     const run: Run = { config, configHash: hashConfig(config), now: options.now.getTime(), texts, options }
     const results = new Map<string, NormalizeResult>()
-    const toNormalize: string[] = []
+    const readWhole = new Set<string>()
+    const toNormalize = await this.#readHeadsInParallel(heads, run, results, readWhole)
     for (const filePath of paths) {
       const record = this.records.get(filePath)
-      if (record === undefined || record.problem !== undefined) continue
+      if (record === undefined || record.problem !== undefined || results.has(filePath)) continue
       const remembered = texts.has(filePath) ? undefined : rememberedResult(record, run)
       if (remembered === undefined) toNormalize.push(filePath)
       else results.set(filePath, remembered)
@@ -157,7 +159,6 @@ export class PostStore implements PostLoader {
     await this.#normalize(toNormalize, run, results)
     // Select; then every post an output shows must have been read whole: reading one whole
     // can change it (a bad byte in its body), so select again until nothing more is read.
-    const readWhole = new Set<string>()
     for (const filePath of texts.keys()) if (this.records.get(filePath)?.normalized?.isWhole) readWhole.add(filePath)
     let selection: Selection
     let needed: readonly Post[]
@@ -248,28 +249,81 @@ export class PostStore implements PostLoader {
    * Brings each record up to date: a file whose size and time are unchanged
    * (or, with `changes`, that no watcher named) is not read; any other is
    * read again, and its content hash decides whether it really changed.
+   * When thousands of heads are to be read (a first build), they are left
+   * in `heads`, to be read and normalized on every core once the config is
+   * settled.
    */
   async #refresh(
     paths: readonly string[],
     config: ResolvedConfig,
     options: LoadOptions,
-  ): Promise<Map<string, SourceFile>> {
+  ): Promise<{ texts: Map<string, SourceFile>; heads: string[] }> {
     const texts = new Map<string, SourceFile>()
     const named = options.changes === undefined ? undefined : new Set(options.changes.changed ?? [])
-    const run = { config, texts }
+    const toRead: [filePath: string, extent: 'head' | 'whole'][] = []
     for (const [index, filePath] of paths.entries()) {
-      if (index % YIELD_EVERY === YIELD_EVERY - 1) {
-        options.onProgress?.({ phase: 'read', done: index, total: paths.length })
-        await yieldToEventLoop()
-      }
+      if (index % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop()
       const record = this.records.get(filePath)
       if (record !== undefined && named !== undefined && !named.has(filePath)) continue
       if (record?.stamp !== undefined && record.problem === undefined && isSameStamp(record.stamp, statOf(filePath))) {
         continue
       }
-      this.#read(filePath, record?.normalized?.isWhole ? 'whole' : 'head', run)
+      toRead.push([filePath, record?.normalized?.isWhole ? 'whole' : 'head'])
     }
-    return texts
+    const heads = toRead.filter(([, extent]) => extent === 'head').map(([filePath]) => filePath)
+    if (heads.length >= PARALLEL_THRESHOLD) return { texts, heads }
+    for (const [index, [filePath, extent]] of toRead.entries()) {
+      if (index % YIELD_EVERY === YIELD_EVERY - 1) {
+        options.onProgress?.({ phase: 'read', done: index, total: toRead.length })
+        await yieldToEventLoop()
+      }
+      this.#read(filePath, extent, { config, texts })
+    }
+    return { texts, heads: [] }
+  }
+
+  /**
+   * Reads and normalizes `heads` on every core, updating their records.
+   * Returns the posts to normalize again here: those with no date, which a
+   * date from git history may give (looked up on this thread).
+   */
+  async #readHeadsInParallel(
+    heads: readonly string[],
+    run: Run,
+    results: Map<string, NormalizeResult>,
+    readWhole: Set<string>,
+  ): Promise<string[]> {
+    if (heads.length === 0) return []
+    run.options.onProgress?.({ phase: 'read', done: 0, total: heads.length })
+    const headResults = await readAndNormalizeHeads({ paths: heads, config: run.config, now: run.now })
+    const again: string[] = []
+    for (const [index, filePath] of heads.entries()) {
+      const head = headResults[index] as HeadResult
+      this.lastLoad.read++
+      const record = updatedRecord(this.records.get(filePath), head)
+      this.records.set(filePath, record)
+      if (head.kind === 'problem') continue
+      if (head.isWhole) {
+        this.lastLoad.readWhole++
+        readWhole.add(filePath)
+      }
+      const hasNoDate = head.result.problems.some(
+        (problem) => problem.code === 'FIELD_MISSING' && problem.field === 'date',
+      )
+      if (hasNoDate && run.options.addFallbackDates !== undefined) {
+        again.push(filePath)
+        continue
+      }
+      this.lastLoad.normalized++
+      results.set(filePath, head.result)
+      record.normalized = {
+        configHash: run.configHash,
+        isWhole: head.isWhole,
+        now: run.now,
+        result: withoutBody(head.result),
+      }
+    }
+    return again
   }
 
   /** Reads a file again and updates its record; the text is kept for this run. */
@@ -445,12 +499,17 @@ function fieldsKeyOf(post: Post): string {
   return JSON.stringify([post.url, post.file, post.bodyLine, post.summary ?? null])
 }
 
+/** What reading a file gave: its bytes' hash and whether they were all of it, or why it could not be read. */
+type ReadOutcome =
+  | { kind: 'source'; stamp: FileStamp; hash: string; isWhole: boolean }
+  | { kind: 'problem'; stamp: FileStamp | undefined; problem: KabarError }
+
 /**
  * The record after reading a file again. Unchanged bytes keep what was
  * derived from them; an unchanged head says nothing of the body, so only
  * what came from the head is kept.
  */
-function updatedRecord(previous: PostRecord | undefined, read: PostRead): PostRecord {
+function updatedRecord(previous: PostRecord | undefined, read: ReadOutcome): PostRecord {
   if (read.kind === 'problem') {
     return {
       stamp: read.stamp,
