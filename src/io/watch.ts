@@ -1,10 +1,9 @@
 import { EventEmitter, on } from 'node:events'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { type FSWatcher, watch as watchFiles } from 'chokidar'
+import type { FSWatcher } from 'chokidar'
 import type { BuildOptions, BuildReport } from '../build.js'
 import type { ResolvedConfig } from '../core/config.js'
-import { imageTypeFor } from '../core/media-types.js'
 import { isKabarError, type KabarError, KabarErrorList } from '../errors.js'
 import { type BuildSession, createBuildSession, type PostChanges } from '../session.js'
 import {
@@ -15,8 +14,8 @@ import {
   reconcileChanges,
   type Signature,
 } from './change-batch.js'
-import { CONFIG_FILE_NAMES } from './load-config.js'
 import { loadConfigIsolated } from './load-config-isolated.js'
+import { isPostPath, watchConfigFile, watchContent } from './watch-files.js'
 
 /** What `watch()` accepts: the options of `build()`, and the debounce window. */
 export interface WatchOptions extends Omit<BuildOptions, 'dryRun' | 'fileSystem'> {
@@ -61,9 +60,6 @@ const EMPTY_POST_GRACE_MS = 500
 const CHOKIDAR_THROTTLE_MS = 120
 /** setTimeout's largest delay (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1
-
-/** Same as the posts reader: Markdown files, not in `_` or `.` folders. */
-const POST_EXTENSION = /\.(md|markdown)$/i
 
 /**
  * Builds the feeds, then rebuilds them whenever a post, an image in
@@ -171,69 +167,20 @@ export class Watcher extends EventEmitter<WatcherEvents> {
 
   async #start(): Promise<void> {
     const started = performance.now()
-    this.#configWatcher = await this.#watchConfigFile()
+    this.#configWatcher = await watchConfigFile(this.#cwd, this.#options.config, {
+      onChange: () =>
+        this.#noteEvent(() => {
+          this.#isConfigPending = true
+        }),
+      onError: (error) => this.#fail(error),
+      signal: this.#stop.signal,
+    })
     if (this.#isClosed) return
     const config = await this.#loadConfig(started, 'start')
     if (config === undefined || this.#isClosed) return
     await this.#useConfig(config)
     if (this.#isClosed) return
     await this.#rebuild('start', { added: [], changed: [], removed: [] }, started)
-  }
-
-  /**
-   * Watches the config's folder rather than the file: a watch on the file
-   * ends when an editor replaces it or it is deleted, and a config that does
-   * not exist yet could not be watched at all.
-   */
-  async #watchConfigFile(): Promise<FSWatcher> {
-    const explicit = this.#options.config === undefined ? undefined : path.resolve(this.#cwd, this.#options.config)
-    const directory = explicit === undefined ? this.#cwd : path.dirname(explicit)
-    const names = new Set<string>(explicit === undefined ? CONFIG_FILE_NAMES : [path.basename(explicit)])
-    const watcher = watchFiles(directory, {
-      ignoreInitial: true,
-      atomic: false,
-      depth: 0,
-      ignored: (filePath) => filePath !== directory && !names.has(path.basename(filePath)),
-    })
-    watcher.on('all', (event) => {
-      if (event === 'addDir' || event === 'unlinkDir') return
-      this.#noteEvent(() => {
-        this.#isConfigPending = true
-      })
-    })
-    watcher.on('error', (error) => this.#fail(watchError(error as Error)))
-    await waitForReady(watcher, this.#stop.signal)
-    return watcher
-  }
-
-  /** Watches posts and `publicDir`, but never the output folder, which may sit inside either. */
-  async #watchContent(config: ResolvedConfig): Promise<FSWatcher> {
-    const { postsDir, publicDir, outDir } = config
-    const roots = publicDir === undefined ? [postsDir] : [postsDir, publicDir]
-    const watcher = watchFiles(roots, {
-      ignoreInitial: true,
-      atomic: false,
-      ignored: (filePath) =>
-        isInside(filePath, outDir) ||
-        hasSkippedSegment(filePath, postsDir, /^[._]/) ||
-        (publicDir !== undefined && hasSkippedSegment(filePath, publicDir, /^\./)),
-    })
-    watcher.on('all', (event, filePath) => {
-      if (event === 'addDir' || event === 'unlinkDir') {
-        this.#noteEvent(() => {
-          this.#isFolderPending = true
-        })
-        return
-      }
-      if (!isRelevantFile(filePath)) return
-      this.#noteEvent((now) => {
-        const prior = this.#pending.get(filePath)?.prior ?? (event === 'add' ? 'new' : 'existed')
-        this.#pending.set(filePath, { prior, lastEventAt: now })
-      })
-    })
-    watcher.on('error', (error) => this.#fail(watchError(error as Error)))
-    await waitForReady(watcher, this.#stop.signal)
-    return watcher
   }
 
   /** Records an event with `record`, and (re)starts the debounce window. */
@@ -290,9 +237,7 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     this.#isSchedulePending = false
     this.#isFolderPending = false
     const readAt = performance.now()
-    const { batch, hasEmptyPost, signatures } = await reconcileChanges(entries, (filePath) =>
-      POST_EXTENSION.test(filePath),
-    )
+    const { batch, hasEmptyPost, signatures } = await reconcileChanges(entries, isPostPath)
     if (hasEmptyPost && performance.now() - firstEventAt < EMPTY_POST_GRACE_MS) {
       // Probably caught mid-save: look again after another quiet window.
       for (const [filePath, change] of entries) if (!this.#pending.has(filePath)) this.#pending.set(filePath, change)
@@ -384,7 +329,19 @@ export class Watcher extends EventEmitter<WatcherEvents> {
       previous.outDir !== config.outDir
     if (hasMoved) {
       await this.#contentWatcher?.close()
-      this.#contentWatcher = await this.#watchContent(config)
+      this.#contentWatcher = await watchContent(config, {
+        onFile: (event, filePath) =>
+          this.#noteEvent((now) => {
+            const prior = this.#pending.get(filePath)?.prior ?? (event === 'add' ? 'new' : 'existed')
+            this.#pending.set(filePath, { prior, lastEventAt: now })
+          }),
+        onFolder: () =>
+          this.#noteEvent(() => {
+            this.#isFolderPending = true
+          }),
+        onError: (error) => this.#fail(error),
+        signal: this.#stop.signal,
+      })
     }
     this.#config = config
     this.#session?.close()
@@ -464,41 +421,13 @@ export class Watcher extends EventEmitter<WatcherEvents> {
   }
 }
 
-/** Resolves when the watcher has read its folders, or at once when `signal` stops the watch. */
-function waitForReady(watcher: FSWatcher, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve()
-    signal.addEventListener('abort', () => resolve(), { once: true })
-    watcher.once('ready', resolve)
-  })
-}
-
-/** Posts, and images (whose sizes go into RSS enclosures); not editors' backup and swap files. */
-function isRelevantFile(filePath: string): boolean {
-  return POST_EXTENSION.test(filePath) || imageTypeFor(filePath) !== undefined
-}
-
-function isInside(filePath: string, directory: string): boolean {
-  const relative = path.relative(directory, filePath)
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative))
-}
-
-/** Whether a path below `root` has a folder or file name matching `skipped` (the root's own name never counts). */
-function hasSkippedSegment(filePath: string, root: string, skipped: RegExp): boolean {
-  if (filePath === root || !isInside(filePath, root)) return false
-  return path
-    .relative(root, filePath)
-    .split(path.sep)
-    .some((segment) => skipped.test(segment))
-}
-
 /**
  * The session re-reads only the posts it is told about. An image or a new
  * config is not a post, so then it looks at every file again (a stat each).
  */
 function postChanges(trigger: RebuildTrigger, batch: ChangeBatch): PostChanges | undefined {
   const paths = [...batch.added, ...batch.changed, ...batch.removed]
-  if (trigger !== 'files' || !paths.every((filePath) => POST_EXTENSION.test(filePath))) return undefined
+  if (trigger !== 'files' || !paths.every(isPostPath)) return undefined
   return { changed: [...batch.added, ...batch.changed], removed: batch.removed }
 }
 
@@ -537,15 +466,4 @@ function configFailedReport(problems: readonly KabarError[], lastGood: ResolvedC
     })),
     nextFutureDate: undefined,
   }
-}
-
-function watchError(error: Error): Error {
-  const code = (error as NodeJS.ErrnoException).code
-  if (code === 'ENOSPC' || code === 'EMFILE') {
-    return new Error(
-      `the system limit on watched files was reached (${code}) — raise it (on Linux: sysctl fs.inotify.max_user_watches=524288) or watch fewer files`,
-      { cause: error },
-    )
-  }
-  return error
 }
