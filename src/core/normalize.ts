@@ -51,7 +51,7 @@ export function normalizePost(source: SourceFile, options: NormalizeOptions): No
   const file = source.path
   let text = source.text
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
-  text = text.replace(/\r\n?/g, '\n')
+  if (text.includes('\r')) text = text.replace(/\r\n?/g, '\n')
   if (hasForbiddenCharacters(text)) {
     const firstAt = text.search(/[^\t\n\u0020-\u007E\u00A0-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u)
     problems.push(
@@ -395,6 +395,7 @@ export const MAX_WORD_LENGTH = 65_536
 
 /** The first run of more than `maxLength` characters without white space, found in one pass. */
 function findOverlongWord(text: string, maxLength: number): { start: number; length: number } | undefined {
+  if (text.length <= maxLength) return undefined
   let start = 0
   for (let index = 0; index <= text.length; index++) {
     const code = index === text.length ? 0x20 : text.charCodeAt(index)

@@ -1,5 +1,6 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { removeForbiddenCharacters, truncateAtWord } from './text.js'
+import { hasForbiddenCharacters, removeForbiddenCharacters, truncateAtWord } from './text.js'
 
 describe('removeForbiddenCharacters', () => {
   it('drops C0 and C1 controls but keeps tab and newlines', () => {
@@ -17,5 +18,38 @@ describe('truncateAtWord', () => {
   it('cuts at a word boundary and adds an ellipsis', () => {
     expect(truncateAtWord('one two three four', 12)).toBe('one two…')
     expect(truncateAtWord('short', 12)).toBe('short')
+  })
+})
+
+describe('hasForbiddenCharacters', () => {
+  it('answers as removing the characters would, whatever the text', () => {
+    const pieces = [
+      'a',
+      ' ',
+      '\t',
+      '\n',
+      '\r',
+      '\u0001',
+      '\u000B',
+      '\u007F',
+      '\u0085',
+      '\u00A0',
+      'é',
+      '\uFDD0',
+      '\uFFFD',
+      '\uFFFE',
+      '😀',
+      '\uD83F\uDFFE',
+      '\uD800',
+      '\uDC00',
+      '\uE000',
+    ]
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 12 }), (parts) => {
+        const text = parts.join('')
+        expect(hasForbiddenCharacters(text)).toBe(removeForbiddenCharacters(text) !== text)
+      }),
+      { numRuns: 2000 },
+    )
   })
 })
