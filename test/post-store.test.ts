@@ -205,3 +205,16 @@ describe('normalizing without a preset', () => {
     }
   })
 })
+
+describe('the config cache', () => {
+  it('takes an unchanged JSON config as resolved last time, and reads a changed one again', async () => {
+    await build(options())
+    expect(existsSync(path.join(site, '.cache', 'kabar', 'config.bin'))).toBe(true)
+    await writeConfig({ limit: 2, site: { title: 'Uji lagi', url: 'https://uji.example/', timezone: 'Asia/Jakarta' } })
+    await build(options())
+    expect(await readFile(path.join(site, 'dist', 'rss.xml'), 'utf8')).toContain('<title>Uji lagi</title>')
+    await writeConfig({ limit: 'dua' })
+    const report = await build(options())
+    expect(report.errors.map((problem) => problem.code)).toEqual(['CONFIG_INVALID'])
+  })
+})

@@ -3,11 +3,7 @@ import { performance } from 'node:perf_hooks'
 import { type BuildReport, build } from '../build.js'
 import { isKabarError } from '../errors.js'
 import { parseCliArguments, USAGE } from './args.js'
-import { runLinks } from './links.js'
-import { runPing } from './ping.js'
 import { displayPath, formatPreset, formatProblem, formatSkipped, formatSummary } from './report.js'
-import { runServe } from './serve.js'
-import { runWatch } from './watch.js'
 
 export interface CliContext {
   cwd: string
@@ -43,8 +39,10 @@ export async function main(argv: readonly string[], context: Partial<CliContext>
     stdout.write(`${readVersion()}\n`)
     return EXIT_OK
   }
+  // Each command's module is loaded when it runs: a build need not load a web server.
   if (args.serve !== undefined) {
     const { now, signal } = context
+    const { runServe } = await import('./serve.js')
     return runServe(args, args.serve, {
       cwd,
       stdout,
@@ -56,6 +54,7 @@ export async function main(argv: readonly string[], context: Partial<CliContext>
   }
   if (args.command === 'watch') {
     const { now, signal } = context
+    const { runWatch } = await import('./watch.js')
     return runWatch(args, {
       cwd,
       stdout,
@@ -65,8 +64,9 @@ export async function main(argv: readonly string[], context: Partial<CliContext>
       ...(signal !== undefined && { signal }),
     })
   }
-  if (args.command === 'ping') return runPing(args, { cwd, stdout, stderr })
+  if (args.command === 'ping') return (await import('./ping.js')).runPing(args, { cwd, stdout, stderr })
   if (args.command === 'links') {
+    const { runLinks } = await import('./links.js')
     return runLinks(args, { cwd, stdout, stderr, ...(context.now !== undefined && { now: context.now }) })
   }
   const started = performance.now()

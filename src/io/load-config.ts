@@ -2,8 +2,9 @@ import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { type ResolvedConfig, resolveConfig } from '../core/config.js'
+import type { ResolvedConfig } from '../core/config.js'
 import { KabarError } from '../errors.js'
+import { configKey, readCachedConfig, writeCachedConfig } from './config-cache.js'
 
 /** Looked up in this order in the current folder. */
 export const CONFIG_FILE_NAMES = ['kabar.config.mjs', 'kabar.config.js', 'kabar.config.json'] as const
@@ -65,6 +66,18 @@ export function moduleLoadError(configPath: string, message: string): KabarError
 /** Finds, reads and validates the config. */
 export async function loadConfig(cwd: string, explicitPath?: string): Promise<ResolvedConfig> {
   const configPath = findConfigFile(cwd, explicitPath)
+  // A JSON config unchanged since the last build is taken as it was resolved then (config-cache.ts).
+  const key = configPath.endsWith('.json') ? configKey(configPath, await readConfigText(configPath)) : undefined
+  const cached = key === undefined ? undefined : readCachedConfig(configPath, key)
+  if (cached !== undefined) return cached
   const raw = await loadRawConfig(configPath)
-  return resolveConfig(raw, { configPath })
+  const { resolveConfig } = await import('../core/config.js')
+  const config = resolveConfig(raw, { configPath })
+  if (key !== undefined) writeCachedConfig(configPath, key, config)
+  return config
+}
+
+/** The config file's text, or '' when it cannot be read (loadRawConfig then says why). */
+async function readConfigText(configPath: string): Promise<string> {
+  return readFile(configPath, 'utf8').catch(() => '')
 }

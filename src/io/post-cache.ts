@@ -298,7 +298,7 @@ let version: string | undefined
  * time of each of its own files, so that a cache written by other code
  * (an upgrade, or a local change to kabar) is never used.
  */
-function cacheVersion(): string {
+export function cacheVersion(): string {
   version ??= codeVersion()
   return version
 }

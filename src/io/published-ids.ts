@@ -3,7 +3,6 @@ import type { ResolvedConfig } from '../core/config.js'
 import { findChangedIds } from '../core/id-check.js'
 import type { Post } from '../core/post.js'
 import type { KabarError } from '../errors.js'
-import { readDeployedIds } from './deployed-ids.js'
 import type { FileSystem } from './file-system.js'
 import { readIdManifest } from './id-manifest.js'
 
@@ -20,6 +19,8 @@ export async function checkPublishedIds(
   const projectDir = path.dirname(config.configPath)
   const fileSystem = options.fileSystem === undefined ? {} : { fileSystem: options.fileSystem }
   if (options.compare !== undefined) {
+    // Loaded only for --compare: its XML parser is a module a build need not load.
+    const { readDeployedIds } = await import('./deployed-ids.js')
     const deployed = await readDeployedIds(options.compare, config, { cwd: options.cwd, ...fileSystem })
     return [
       ...deployed.problems,
