@@ -358,6 +358,29 @@ describe('watch()', () => {
     await expectSameAsFreshBuild()
   })
 
+  it('keeps building posts with the last good config while the config is broken', async () => {
+    const { watcher } = await startWatching()
+    const configText = await readFile(at('kabar.config.json'), 'utf8')
+    // Broken config and an edited post in one batch: the post is still built.
+    const broken = nextRebuilt(watcher, (event) => event.trigger === 'config')
+    const built = nextRebuilt(watcher, (event) => event.trigger === 'files')
+    await writeFile(at('kabar.config.json'), configText.replace('"limit": 20', '"limit": -1'))
+    await writeFile(at(NEWEST), postText('Disunting bersama konfigurasi', '2025-03-05 08:00'))
+    expect((await broken).report.errors).toMatchObject([{ code: 'CONFIG_INVALID' }])
+    const event = await built
+    expect(event).toMatchObject({ changed: [at(NEWEST)] })
+    expect(event.report.ok).toBe(true)
+    expect(event.report.feeds['rss.xml']).toBe(4)
+    expect(await readFile(at('dist/rss.xml'), 'utf8')).toContain('Disunting bersama konfigurasi')
+
+    const later = nextRebuilt(watcher)
+    await writeFile(at('posts/2025-04-01-baru.md'), postText('Pos baru', '2025-04-01 09:00'))
+    expect((await later).report.feeds['rss.xml']).toBe(5)
+    const feed = await readFile(at('dist/rss.xml'), 'utf8')
+    expect(feed).toContain('Pos baru')
+    expect(feed).toContain('Disunting bersama konfigurasi')
+  })
+
   it('watches the folders a changed config points to', async () => {
     await cp(at('posts'), at('other-posts'), { recursive: true })
     const { watcher } = await startWatching()

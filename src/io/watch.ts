@@ -249,12 +249,12 @@ export class Watcher extends EventEmitter<WatcherEvents> {
       return
     }
     this.#recheckLater(entries, signatures, readAt)
-    if (isConfigChange) {
-      const config = await this.#loadConfig(firstEventAt, 'config')
-      if (config === undefined) return
+    const config = isConfigChange ? await this.#loadConfig(firstEventAt, 'config') : undefined
+    if (config !== undefined) {
       await this.#useConfig(config)
       await this.#rebuild('config', withConfigFile(batch, config.configPath), firstEventAt, signatures)
     } else if (!isEmptyBatch(batch) || isFolderChange) {
+      // With the last good config when the new one is broken: the session must still see these changes.
       await this.#rebuild('files', batch, firstEventAt, signatures, isFolderChange)
     } else if (isSchedule) {
       await this.#rebuild('schedule', batch, firstEventAt)
