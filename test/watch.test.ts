@@ -131,9 +131,9 @@ async function readFeeds(folder = 'dist'): Promise<Map<string, Buffer>> {
   return feeds
 }
 
-/** The feeds a fresh `kabar build` writes for the same posts and config, in another folder. */
+/** The feeds a fresh `kabar build` (no cache) writes for the same posts and config, in another folder. */
 async function freshBuild(): Promise<Map<string, Buffer>> {
-  const report = await build({ cwd: site, out: 'fresh', now: NOW })
+  const report = await build({ cwd: site, out: 'fresh', now: NOW, cache: false })
   expect(report.errors).toEqual([])
   return readFeeds('fresh')
 }
