@@ -103,8 +103,8 @@ export function buildFeedModel(
       // wants a description before `content:encoded`: a post with no body
       // (a title-only link post) publishes no content at all.
       contentHtml: isSummaryOnly || post.html === '' ? undefined : post.html,
-      published: post.date,
-      updated: post.updated ?? post.date,
+      published: toWholeSeconds(post.date),
+      updated: toWholeSeconds(post.updated ?? post.date),
       authors: post.authors.length > 0 ? post.authors : [feedAuthor],
       tags: post.tags,
       image:
@@ -159,4 +159,13 @@ function separateEqualUpdateTimes(items: FeedItem[]): void {
     used.add(time)
     if (time !== item.updated.getTime()) item.updated = new Date(time)
   }
+}
+
+/**
+ * RSS dates (RFC 822) carry no fractions of a second, so every format drops
+ * them: a reader subscribed to two formats sees the same time.
+ */
+function toWholeSeconds(date: Date): Date {
+  const time = date.getTime()
+  return time % 1000 === 0 ? date : new Date(time - (((time % 1000) + 1000) % 1000))
 }
