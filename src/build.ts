@@ -1,10 +1,12 @@
+import { statSync } from 'node:fs'
 import path from 'node:path'
 import type { ResolvedConfig } from './core/config.js'
-import { type SelectOptions, type Selection, selectPosts } from './core/pipeline.js'
+import { type Selection, type SelectOptions, selectPosts } from './core/pipeline.js'
 import type { Post, SourceFile } from './core/post.js'
 import type { PresetChoice } from './core/presets/types.js'
 import { postsInOutputs, renderOutputs } from './core/render-outputs.js'
 import { isKabarError, KabarError, KabarErrorList } from './errors.js'
+import { BuildMemoStore, memoKey } from './io/build-memo.js'
 import { choosePreset } from './io/detect-preset.js'
 import { addFallbackDates } from './io/fallback-dates.js'
 import type { FileSystem } from './io/file-system.js'
@@ -93,8 +95,9 @@ export interface BuildReport {
  * back in the report, and when there is any error nothing is written.
  */
 export async function build(options: BuildOptions = {}): Promise<BuildReport> {
-  const posts = new PostStore({ cache: options.cache ?? true })
-  const report = await runBuild(options, { posts })
+  const isCached = options.cache ?? true
+  const posts = new PostStore({ cache: isCached })
+  const report = await runBuild(options, { posts, ...(isCached && { memo: new BuildMemoStore() }) })
   posts.save()
   return report
 }
@@ -105,11 +108,15 @@ export interface BuildContext {
   config?: ResolvedConfig | undefined
   /** Where the posts come from: what a session kept, brought up to date. Without it every post is read. */
   posts?: PostLoader | undefined
+  /** The last build's report, which stands when nothing it was built from changed (build-memo.ts). */
+  memo?: BuildMemoStore | undefined
 }
 
 /** One build; a session calls it again with what it kept. */
 export async function runBuild(options: BuildOptions, context: BuildContext): Promise<BuildReport> {
   const cwd = options.cwd ?? process.cwd()
+  /** What the build memo keeps of this build: set once the outputs are written. */
+  let toRemember: RememberedBuild | undefined
   const report: BuildReport = {
     ok: false,
     configFile: undefined,
@@ -145,6 +152,15 @@ export async function runBuild(options: BuildOptions, context: BuildContext): Pr
     }
     const addDates = (sources: readonly SourceFile[], chosen: ResolvedConfig) =>
       addFallbackDates(sources, { fallback: chosen.dateFallback, postsDir: chosen.postsDir })
+    // When no post, option or output changed since the last build, its report stands.
+    const memo = options.compare === undefined ? context.memo : undefined
+    const memoOptions = memoOptionsOf(options, baseConfig)
+    const manifestBefore = stampOf(baseConfig.idManifest)
+    let replayed: BuildReport | undefined
+    const isUnchanged = (fingerprint: string) => {
+      replayed = memo?.replay(baseConfig.configPath, memoKey(fingerprint, memoOptions), selectOptions.now)
+      return replayed !== undefined
+    }
     // The post store reads each post's head, and whole only the posts the outputs show; an
     // injected file system (for fault-injection tests) gets the plain path that reads everything.
     const loaded =
@@ -154,8 +170,10 @@ export async function runBuild(options: BuildOptions, context: BuildContext): Pr
             configure,
             addFallbackDates: addDates,
             neededPosts: postsInOutputs,
+            ...(memo !== undefined && { isUnchanged }),
           })
         : await readAndSelectPosts(config, selectOptions, { configure, addDates, fileSystem: options.fileSystem })
+    if (loaded === undefined) return replayed as BuildReport
     config = loaded.config
     problems.push(...loaded.readProblems)
     report.posts.found = loaded.found
@@ -205,6 +223,15 @@ export async function runBuild(options: BuildOptions, context: BuildContext): Pr
         )
         report.written = written.written
         report.unchanged = written.unchanged
+        if (memo !== undefined && loaded.fingerprint !== undefined && config.activePreset === undefined) {
+          const files = filesReportedOn(config, rendered.files.keys(), postsInOutputs(selection.published, config))
+          toRemember = {
+            key: memoKey(loaded.fingerprint, memoOptions),
+            files,
+            idManifest: config.idManifest,
+            manifestBefore,
+          }
+        }
         // A preview (--drafts, --future) publishes nothing: only a real build records ids.
         if (config.idManifest !== undefined && options.drafts !== true && options.future !== true) {
           await writeIdManifest(config.idManifest, selection.published, options.fileSystem)
@@ -223,7 +250,54 @@ export async function runBuild(options: BuildOptions, context: BuildContext): Pr
     ;(isError ? report.errors : report.warnings).push(toProblem(problem, isError))
   }
   report.ok = report.errors.length === 0
+  if (toRemember !== undefined && report.ok && report.configFile !== undefined) {
+    // A build that rewrote the id manifest does not stand for the next: that one warns no more.
+    if (stampOf(toRemember.idManifest) === toRemember.manifestBefore) {
+      context.memo?.write(report.configFile, toRemember.key, report, toRemember.files)
+    }
+  }
   return report
+}
+
+/** What the build memo keeps of a build (build-memo.ts). */
+interface RememberedBuild {
+  key: string
+  /** Files the report depends on besides the posts. */
+  files: string[]
+  idManifest: string | undefined
+  /** The id manifest's size and time before the build. */
+  manifestBefore: string
+}
+
+/** The options that change a build's output or report, for the build memo's key. */
+function memoOptionsOf(options: BuildOptions, config: ResolvedConfig): Record<string, unknown> {
+  return {
+    configPath: config.configPath,
+    outDir: config.outDir,
+    limit: config.limit,
+    drafts: options.drafts === true,
+    future: options.future === true,
+    strict: options.strict === true,
+    preset: options.preset ?? null,
+  }
+}
+
+/** The output files, the local images of the posts they show, and the id manifest. */
+function filesReportedOn(config: ResolvedConfig, outputs: Iterable<string>, shown: readonly Post[]): string[] {
+  const files = [...outputs].map((name) => path.join(config.outDir, ...name.split('/')))
+  for (const post of shown) if (post.image?.localPath !== undefined) files.push(post.image.localPath)
+  if (config.idManifest !== undefined) files.push(config.idManifest)
+  return files
+}
+
+/** A file's size and time as text; `none` when there is no such file. */
+function stampOf(file: string | undefined): string {
+  try {
+    const stats = statSync(file ?? '')
+    return `${stats.size}:${stats.mtimeMs}`
+  } catch {
+    return 'none'
+  }
 }
 
 /** Every post read whole, normalized and selected: the path without a post store. */
@@ -248,6 +322,7 @@ async function readAndSelectPosts(
     readProblems: problems,
     found: sources.length + problems.filter((problem) => problem.severity === 'error').length,
     render: undefined,
+    fingerprint: undefined,
   }
 }
 

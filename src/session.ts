@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { type BuildOptions, type BuildReport, runBuild } from './build.js'
 import type { ResolvedConfig } from './core/config.js'
+import { BuildMemoStore } from './io/build-memo.js'
 import { type LoadCounts, PostStore } from './io/post-store.js'
 
 /** Posts a file watcher saw change since the last run: absolute paths, or relative to `cwd`. */
@@ -55,7 +56,9 @@ export function createBuildSession(options: BuildSessionOptions = {}): BuildSess
           changed: (changes.changed ?? []).map((file) => path.resolve(cwd, file)),
           removed: (changes.removed ?? []).map((file) => path.resolve(cwd, file)),
         }
-  const posts = new PostStore({ cache: options.cache ?? true })
+  const isCached = options.cache ?? true
+  const posts = new PostStore({ cache: isCached })
+  const memo = isCached ? new BuildMemoStore() : undefined
   let previous: Promise<unknown> = Promise.resolve()
   let isClosed = false
   return {
@@ -65,6 +68,7 @@ export function createBuildSession(options: BuildSessionOptions = {}): BuildSess
         runBuild(buildOptions, {
           config: resolvedConfig,
           posts: { load: (config, loadOptions) => posts.load(config, { ...loadOptions, changes: resolved(changes) }) },
+          memo,
         }),
       )
       // The cache is written after the report is out, and before the next run starts.

@@ -218,3 +218,33 @@ describe('the config cache', () => {
     expect(report.errors.map((problem) => problem.code)).toEqual(['CONFIG_INVALID'])
   })
 })
+
+describe('the build memo', () => {
+  it('lets a build stand when nothing it was built from changed, and only then', async () => {
+    const first = await build(options())
+    expect(first.written).toEqual(FEEDS)
+    const session = createBuildSession(options())
+    const again = await session.run()
+    expect(session.lastRun).toEqual({ listed: 8, read: 0, readWhole: 0, normalized: 0, rendered: 0 })
+    expect(again).toEqual({ ...first, written: [], unchanged: FEEDS })
+
+    // A feed changed on disk is written again.
+    await writeFile(path.join(site, 'dist', 'rss.xml'), 'not a feed')
+    const repaired = await build(options())
+    expect(repaired.written).toEqual(['rss.xml'])
+    expect(await readFeeds()).toEqual(await referenceFeeds())
+
+    // A different option is a different build.
+    const preview = await build(options({ drafts: true }))
+    expect(preview.written).toEqual([])
+    expect(preview.posts).toEqual(first.posts)
+
+    // A post that comes due ends the memo's time.
+    await writeFile(postPath(0), postText(0).replace('2025-03-01', '2026-02-01'))
+    const withFuture = await build(options())
+    expect(withFuture.nextFutureDate).toBe('2026-02-01T01:00:00.000Z')
+    const later = await build(options({ now: new Date('2026-03-01T00:00:00Z') }))
+    expect(later.posts.future).toBe(0)
+    expect(later.written).toEqual(FEEDS)
+  })
+})

@@ -59,16 +59,18 @@ describe('zone offsets', () => {
 
   /** The offset asked of Intl for every instant, as dates.ts did before it kept answers per cell. */
   function intlOffset(time: number, timeZone: string): number {
-    const format = formats.get(timeZone) ?? new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    })
+    const format =
+      formats.get(timeZone) ??
+      new Intl.DateTimeFormat('en-US', {
+        timeZone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: 'numeric',
+        second: 'numeric',
+      })
     formats.set(timeZone, format)
     const parts: Record<string, number> = {}
     for (const part of format.formatToParts(new Date(time))) parts[part.type] = Number(part.value)

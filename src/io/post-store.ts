@@ -66,6 +66,12 @@ export interface LoadedPosts {
   found: number
   /** The rendering of each post `neededPosts` returned, for `renderOutputs`; `undefined`: render them there. */
   render: ((post: Post) => RenderResult) | undefined
+  /**
+   * A hash of the config and every post's path, size and time: equal for two
+   * builds of the same posts. `undefined` when a post's normalizing depends on
+   * more than its file (a date from git history).
+   */
+  fingerprint: string | undefined
 }
 
 /** What a build asks of its posts. */
@@ -76,11 +82,17 @@ export interface PostLoadOptions extends SelectOptions {
   addFallbackDates?: (sources: readonly SourceFile[], config: ResolvedConfig) => Promise<SourceFile[]>
   /** The posts some output shows, of the publishable ones: those whose body is read and rendered. */
   neededPosts: (published: readonly Post[], config: ResolvedConfig) => readonly Post[]
+  /**
+   * Asked, when no file was read, whether the build with this fingerprint
+   * can stand as it was; when it says yes, nothing is selected or rendered
+   * and `load` returns `undefined`.
+   */
+  isUnchanged?: ((fingerprint: string) => boolean) | undefined
 }
 
-/** Where a build gets its posts from. */
+/** Where a build gets its posts from; `undefined`: `isUnchanged` said the last build stands. */
 export interface PostLoader {
-  load(config: ResolvedConfig, options: PostLoadOptions): Promise<LoadedPosts>
+  load(config: ResolvedConfig, options: PostLoadOptions): Promise<LoadedPosts | undefined>
 }
 
 export interface LoadOptions extends PostLoadOptions {
@@ -138,7 +150,7 @@ export class PostStore implements PostLoader {
     this.#useCache = options.cache ?? true
   }
 
-  async load(baseConfig: ResolvedConfig, options: LoadOptions): Promise<LoadedPosts> {
+  async load(baseConfig: ResolvedConfig, options: LoadOptions): Promise<LoadedPosts | undefined> {
     this.lastLoad = emptyCounts()
     this.#openCache(baseConfig)
     const paths = await this.#listPaths(baseConfig.postsDir, options.changes)
@@ -146,6 +158,10 @@ export class PostStore implements PostLoader {
     const config =
       options.configure === undefined ? baseConfig : await options.configure(this.#sample(paths, texts, baseConfig))
     const run: Run = { config, configHash: hashConfig(config), now: options.now.getTime(), texts, options }
+    if (options.isUnchanged !== undefined && options.changes === undefined && this.lastLoad.read === 0) {
+      const fingerprint = this.#fingerprint(paths, run.configHash)
+      if (fingerprint !== undefined && options.isUnchanged(fingerprint)) return undefined
+    }
     const results = new Map<string, NormalizeResult>()
     const readWhole = new Set<string>()
     const toNormalize = await this.#readHeadsInParallel(heads, run, results, readWhole)
@@ -187,6 +203,7 @@ export class PostStore implements PostLoader {
     return {
       config,
       selection,
+      fingerprint: this.#fingerprint(paths, run.configHash),
       ...this.#readProblems(paths),
       render: (post) => {
         const result = rendered.get(post.file)
@@ -444,6 +461,19 @@ export class PostStore implements PostLoader {
       }
     }
     return results
+  }
+
+  #fingerprint(paths: readonly string[], configHash: string): string | undefined {
+    const hash = createHash('sha1').update(configHash)
+    // Files skipped while listing (links to folders, pipes) are in the report too.
+    for (const problem of this.#listProblems) hash.update(`${problem.file}\0${problem.message}\n`)
+    for (const filePath of paths) {
+      const record = this.records.get(filePath)
+      if (record?.stamp === undefined || record.problem !== undefined || record.normalized === undefined)
+        return undefined
+      hash.update(`${filePath}\0${record.stamp.size}\0${record.stamp.mtimeMs}\n`)
+    }
+    return hash.digest('base64url')
   }
 
   #readProblems(paths: readonly string[]): { readProblems: KabarError[]; found: number } {

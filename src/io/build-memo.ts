@@ -1,0 +1,92 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { deserialize, serialize } from 'node:v8'
+import type { BuildReport } from '../build.js'
+import { cacheFolderFor } from './post-cache.js'
+
+/**
+ * The last build's report, in the post cache's folder, with what it was
+ * built from: a build whose posts (by size and time), config, options and
+ * output files are all as they were, and whose clock has not reached a
+ * scheduled post, would write the same bytes and report the same things,
+ * so it says so without selecting, rendering or serializing anything.
+ */
+
+const MEMO_FILE = 'build.bin'
+
+/** A file the report depends on besides the posts: an output, an image, the id manifest. */
+type Stamp = [file: string, size: number, mtimeMs: number]
+
+interface BuildMemo {
+  key: string
+  /** The next future post's date, in ms: from then on the build differs. */
+  validUntil: number | undefined
+  report: BuildReport
+  files: Stamp[]
+}
+
+export class BuildMemoStore {
+  /** The last memo read or written, by config file. */
+  readonly #memos = new Map<string, BuildMemo | undefined>()
+
+  /** The report of the last build, when `key` and every file it depends on are as they were then. */
+  replay(configPath: string, key: string, now: Date): BuildReport | undefined {
+    if (!this.#memos.has(configPath)) {
+      this.#memos.set(configPath, readMemo(path.join(cacheFolderFor(configPath), MEMO_FILE)))
+    }
+    const memo = this.#memos.get(configPath)
+    if (memo === undefined || memo.key !== key) return undefined
+    if (memo.validUntil !== undefined && now.getTime() >= memo.validUntil) return undefined
+    if (!memo.files.every(([file, size, mtimeMs]) => isSameStamp(stampOf(file), size, mtimeMs))) return undefined
+    return { ...memo.report, written: [], unchanged: [...memo.report.written, ...memo.report.unchanged] }
+  }
+
+  /** Keeps a build's report for the next build; never throws. */
+  write(configPath: string, key: string, report: BuildReport, files: readonly string[]): void {
+    const memo: BuildMemo = {
+      key,
+      validUntil: report.nextFutureDate === undefined ? undefined : Date.parse(report.nextFutureDate),
+      report,
+      files: files.map((file) => [file, ...stampOf(file)]),
+    }
+    this.#memos.set(configPath, memo)
+    const folder = cacheFolderFor(configPath)
+    try {
+      mkdirSync(folder, { recursive: true })
+      const temp = path.join(folder, `.${MEMO_FILE}-${randomBytes(4).toString('hex')}.tmp`)
+      writeFileSync(temp, serialize(memo))
+      renameSync(temp, path.join(folder, MEMO_FILE))
+    } catch {
+      // The next build builds in full.
+    }
+  }
+}
+
+/** The key of a build: what its posts and config were (`fingerprint`) and the options that change its output. */
+export function memoKey(fingerprint: string, options: Record<string, unknown>): string {
+  return createHash('sha1').update(fingerprint).update(JSON.stringify(options)).digest('base64url')
+}
+
+function readMemo(file: string): BuildMemo | undefined {
+  try {
+    const memo = deserialize(readFileSync(file)) as BuildMemo
+    return typeof memo.key === 'string' && Array.isArray(memo.files) ? memo : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Size and time of a file; size -1 when there is none. */
+function stampOf(file: string): [size: number, mtimeMs: number] {
+  try {
+    const stats = statSync(file)
+    return [stats.size, stats.mtimeMs]
+  } catch {
+    return [-1, 0]
+  }
+}
+
+function isSameStamp([size, mtimeMs]: [number, number], expectedSize: number, expectedTime: number): boolean {
+  return size === expectedSize && (size === -1 || mtimeMs === expectedTime)
+}
