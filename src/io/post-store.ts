@@ -152,16 +152,20 @@ export class PostStore implements PostLoader {
 
   async load(baseConfig: ResolvedConfig, options: LoadOptions): Promise<LoadedPosts | undefined> {
     this.lastLoad = emptyCounts()
-    this.#openCache(baseConfig)
     const paths = await this.#listPaths(baseConfig.postsDir, options.changes)
-    const { texts, heads } = await this.#refresh(paths, baseConfig, options)
+    // One stat per file, unless a watcher said what changed: it tells what to read, and whether anything did.
+    const stamps = options.changes === undefined ? await statAll(paths) : undefined
     const config =
-      options.configure === undefined ? baseConfig : await options.configure(this.#sample(paths, texts, baseConfig))
-    const run: Run = { config, configHash: hashConfig(config), now: options.now.getTime(), texts, options }
-    if (options.isUnchanged !== undefined && options.changes === undefined && this.lastLoad.read === 0) {
-      const fingerprint = this.#fingerprint(paths, run.configHash)
+      options.configure === undefined ? baseConfig : await options.configure(this.#sample(paths, baseConfig))
+    const configHash = hashConfig(config)
+    if (options.isUnchanged !== undefined && stamps !== undefined) {
+      // Before the cache is even opened: a build that stands needs none of it.
+      const fingerprint = fingerprintOf(configHash, this.#listProblems, paths, (filePath) => stamps.get(filePath))
       if (fingerprint !== undefined && options.isUnchanged(fingerprint)) return undefined
     }
+    this.#openCache(baseConfig, paths)
+    const { texts, heads } = await this.#refresh(paths, baseConfig, options, stamps)
+    const run: Run = { config, configHash, now: options.now.getTime(), texts, options }
     const results = new Map<string, NormalizeResult>()
     const readWhole = new Set<string>()
     const toNormalize = await this.#readHeadsInParallel(heads, run, results, readWhole)
@@ -203,7 +207,10 @@ export class PostStore implements PostLoader {
     return {
       config,
       selection,
-      fingerprint: this.#fingerprint(paths, run.configHash),
+      fingerprint: fingerprintOf(configHash, this.#listProblems, paths, (filePath) => {
+        const record = this.records.get(filePath)
+        return record?.problem === undefined && record?.normalized !== undefined ? record.stamp : undefined
+      }),
       ...this.#readProblems(paths),
       render: (post) => {
         const result = rendered.get(post.file)
@@ -226,12 +233,13 @@ export class PostStore implements PostLoader {
     this.#isDirty = false
   }
 
-  /** On the first load: takes up the records and renderings the last build left in the cache. */
-  #openCache(config: ResolvedConfig): void {
+  /** On the first load: takes up the records of the listed posts and the renderings the last build left. */
+  #openCache(config: ResolvedConfig, paths: readonly string[]): void {
     if (!this.#useCache || this.#cache !== undefined) return
     this.#cache = PostCache.open(cacheFolderFor(config.configPath))
-    for (const [filePath, record] of this.#cache.records) {
-      if (!this.records.has(filePath)) this.records.set(filePath, record)
+    for (const filePath of paths) {
+      const record = this.#cache.records.get(filePath)
+      if (record !== undefined && !this.records.has(filePath)) this.records.set(filePath, record)
     }
     this.#renders = this.#cache
   }
@@ -274,6 +282,7 @@ export class PostStore implements PostLoader {
     paths: readonly string[],
     config: ResolvedConfig,
     options: LoadOptions,
+    stamps: ReadonlyMap<string, FileStamp | undefined> | undefined,
   ): Promise<{ texts: Map<string, SourceFile>; heads: string[] }> {
     const texts = new Map<string, SourceFile>()
     const named = options.changes === undefined ? undefined : new Set(options.changes.changed ?? [])
@@ -282,7 +291,8 @@ export class PostStore implements PostLoader {
       if (index % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop()
       const record = this.records.get(filePath)
       if (record !== undefined && named !== undefined && !named.has(filePath)) continue
-      if (record?.stamp !== undefined && record.problem === undefined && isSameStamp(record.stamp, statOf(filePath))) {
+      const stamp = stamps === undefined ? statOf(filePath) : stamps.get(filePath)
+      if (record?.stamp !== undefined && record.problem === undefined && isSameStamp(record.stamp, stamp)) {
         continue
       }
       toRead.push([filePath, record?.normalized?.isWhole ? 'whole' : 'head'])
@@ -357,11 +367,8 @@ export class PostStore implements PostLoader {
   }
 
   /** The first posts' heads, for recognizing which generator wrote them. */
-  #sample(paths: readonly string[], texts: Map<string, SourceFile>, config: ResolvedConfig): SourceFile[] {
+  #sample(paths: readonly string[], config: ResolvedConfig): SourceFile[] {
     return paths.slice(0, SAMPLE_SIZE).flatMap((filePath) => {
-      const known = texts.get(filePath)
-      if (known !== undefined) return [known]
-      if (this.records.get(filePath)?.problem !== undefined) return []
       const read = readPostHead(filePath, config.postsDir, config.maxPostSize)
       return read.kind === 'source' ? [read.source] : []
     })
@@ -463,19 +470,6 @@ export class PostStore implements PostLoader {
     return results
   }
 
-  #fingerprint(paths: readonly string[], configHash: string): string | undefined {
-    const hash = createHash('sha1').update(configHash)
-    // Files skipped while listing (links to folders, pipes) are in the report too.
-    for (const problem of this.#listProblems) hash.update(`${problem.file}\0${problem.message}\n`)
-    for (const filePath of paths) {
-      const record = this.records.get(filePath)
-      if (record?.stamp === undefined || record.problem !== undefined || record.normalized === undefined)
-        return undefined
-      hash.update(`${filePath}\0${record.stamp.size}\0${record.stamp.mtimeMs}\n`)
-    }
-    return hash.digest('base64url')
-  }
-
   #readProblems(paths: readonly string[]): { readProblems: KabarError[]; found: number } {
     const readProblems = [...this.#listProblems]
     let found = 0
@@ -569,6 +563,37 @@ function updatedRecord(previous: PostRecord | undefined, read: ReadOutcome): Pos
     normalized: isSameBytes && previous.normalized?.isWhole === false ? previous.normalized : undefined,
     rendered: undefined,
   }
+}
+
+/** Each file's stamp, yielding to the event loop now and then. */
+async function statAll(paths: readonly string[]): Promise<Map<string, FileStamp | undefined>> {
+  const stamps = new Map<string, FileStamp | undefined>()
+  for (const [index, filePath] of paths.entries()) {
+    if (index % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop()
+    stamps.set(filePath, statOf(filePath))
+  }
+  return stamps
+}
+
+/**
+ * A hash of the config and every post's path, size and time, and of the
+ * files skipped while listing (they are in the report too); `undefined`
+ * when a post's stamp is not to be relied on.
+ */
+function fingerprintOf(
+  configHash: string,
+  listProblems: readonly KabarError[],
+  paths: readonly string[],
+  stampOf: (filePath: string) => FileStamp | undefined,
+): string | undefined {
+  const hash = createHash('sha1').update(configHash)
+  for (const problem of listProblems) hash.update(`${problem.file}\0${problem.message}\n`)
+  for (const filePath of paths) {
+    const stamp = stampOf(filePath)
+    if (stamp === undefined) return undefined
+    hash.update(`${filePath}\0${stamp.size}\0${stamp.mtimeMs}\n`)
+  }
+  return hash.digest('base64url')
 }
 
 function statOf(filePath: string): FileStamp | undefined {
