@@ -13,7 +13,7 @@ import type { FileSystem } from './io/file-system.js'
 import { writeIdManifest } from './io/id-manifest.js'
 import { readImageSizes } from './io/image-sizes.js'
 import { loadConfig } from './io/load-config.js'
-import { type LoadedPosts, type PostLoader, PostStore } from './io/post-store.js'
+import { type LoadedPosts, type LoadProgress, type PostLoader, PostStore } from './io/post-store.js'
 import { checkPublishedIds } from './io/published-ids.js'
 import { readPosts } from './io/read-posts.js'
 import { writeOutputs } from './io/write-outputs.js'
@@ -46,6 +46,8 @@ export interface BuildOptions {
   now?: Date
   /** Keep what was read and rendered in `.cache/kabar/` beside the config for the next build. Default true. */
   cache?: boolean
+  /** Called as posts are read and rendered, for a progress bar. */
+  onProgress?: (progress: BuildProgress) => void
   /** For fault-injection tests. */
   fileSystem?: FileSystem
 }
@@ -57,6 +59,9 @@ export interface SkippedPost {
   /** Why, and how to include it when that is possible. */
   message: string
 }
+
+/** How far a build is: posts read, or rendered, out of how many. */
+export type BuildProgress = LoadProgress
 
 /** One reported problem, as plain data (the JSON report's shape). */
 export interface Problem {
@@ -170,6 +175,7 @@ export async function runBuild(options: BuildOptions, context: BuildContext): Pr
             configure,
             addFallbackDates: addDates,
             neededPosts: postsInOutputs,
+            onProgress: options.onProgress,
             ...(memo !== undefined && { isUnchanged }),
           })
         : await readAndSelectPosts(config, selectOptions, { configure, addDates, fileSystem: options.fileSystem })

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks'
 import { type BuildReport, build } from '../build.js'
 import { isKabarError } from '../errors.js'
 import { parseCliArguments, USAGE } from './args.js'
+import { createProgressBar } from './progress.js'
 import { displayPath, formatPreset, formatProblem, formatSkipped, formatSummary } from './report.js'
 
 export interface CliContext {
@@ -70,6 +71,8 @@ export async function main(argv: readonly string[], context: Partial<CliContext>
     return runLinks(args, { cwd, stdout, stderr, ...(context.now !== undefined && { now: context.now }) })
   }
   const started = performance.now()
+  // A bar on stderr when the build runs for more than a second on a terminal.
+  const progress = args.quiet ? undefined : createProgressBar(stderr as NodeJS.WritableStream & { isTTY?: boolean })
   let report: BuildReport
   try {
     report = await build({
@@ -85,14 +88,17 @@ export async function main(argv: readonly string[], context: Partial<CliContext>
       ...(args.preset !== undefined && { preset: args.preset }),
       ...(args.compare !== undefined && { compare: args.compare }),
       ...(context.now !== undefined && { now: context.now }),
+      ...(progress !== undefined && { onProgress: progress.update }),
     })
   } catch (error) {
+    progress?.done()
     // Not a user's mistake: a bug. Say so plainly; the stack only with DEBUG.
     stderr.write(`kabar: internal error: ${(error as Error).message}\n`)
     if (env.DEBUG) stderr.write(`${(error as Error).stack}\n`)
     else stderr.write('Run again with DEBUG=1 for details, and please report it.\n')
     return EXIT_FAILED
   }
+  progress?.done()
   const elapsed = performance.now() - started
   if (args.json) {
     stdout.write(`${JSON.stringify(toJsonReport(report, cwd), null, 2)}\n`)

@@ -88,6 +88,8 @@ export interface PostLoadOptions extends SelectOptions {
    * and `load` returns `undefined`.
    */
   isUnchanged?: ((fingerprint: string) => boolean) | undefined
+  /** Progress of reading and rendering, for a progress bar. */
+  onProgress?: ((progress: LoadProgress) => void) | undefined
 }
 
 /** Where a build gets its posts from; `undefined`: `isUnchanged` said the last build stands. */
@@ -98,8 +100,6 @@ export interface PostLoader {
 export interface LoadOptions extends PostLoadOptions {
   /** Paths a watcher saw change: only these are looked at again. Without it every file is stat'ed. */
   changes?: { changed?: readonly string[]; removed?: readonly string[] } | undefined
-  /** Progress of reading and rendering, for a progress bar. */
-  onProgress?: ((progress: LoadProgress) => void) | undefined
 }
 
 export interface LoadProgress {
