@@ -10,6 +10,7 @@ import {
   statSync,
   unlinkSync,
   writeFileSync,
+  writeSync,
 } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -174,15 +175,19 @@ export class PostCache implements RenderStore {
 
   #writeSegment(results: ReadonlyMap<string, RenderResult>): void {
     const segment = `${SEGMENT_PREFIX}${Date.now().toString(36)}-${randomBytes(4).toString('hex')}.bin`
-    const chunks: Buffer[] = []
-    let offset = 0
-    for (const [key, result] of results) {
-      const bytes = serialize(toStoredRender(result))
-      chunks.push(bytes)
-      this.#locations.set(key, { segment, offset, length: bytes.length, hash: hashOf(bytes) })
-      offset += bytes.length
+    // Written one rendering at a time: a full archive's renderings are hundreds of megabytes.
+    const descriptor = openSync(path.join(this.folder, segment), 'w')
+    try {
+      let offset = 0
+      for (const [key, result] of results) {
+        const bytes = serialize(toStoredRender(result))
+        writeSync(descriptor, bytes)
+        this.#locations.set(key, { segment, offset, length: bytes.length, hash: hashOf(bytes) })
+        offset += bytes.length
+      }
+    } finally {
+      closeSync(descriptor)
     }
-    writeFileSync(path.join(this.folder, segment), Buffer.concat(chunks))
   }
 
   #removeUnusedSegments(): void {

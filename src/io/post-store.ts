@@ -206,7 +206,7 @@ export class PostStore implements PostLoader {
     if (read + normalized + renderCount > 0) this.#isDirty = true
     return {
       config,
-      selection,
+      selection: withoutBodies(selection),
       fingerprint: fingerprintOf(configHash, this.#listProblems, paths, (filePath) => {
         const record = this.records.get(filePath)
         return record?.problem === undefined && record?.normalized !== undefined ? record.stamp : undefined
@@ -506,6 +506,20 @@ function rememberedResult(record: PostRecord, run: Run): NormalizeResult | undef
   const post = remembered.result.post
   if (post === undefined || run.config.activePreset !== undefined) return undefined
   return post.updated === undefined || post.updated.getTime() <= run.now ? remembered.result : undefined
+}
+
+/** The selection with every post's body let go: rendered, a full archive's bodies are 100 MB nobody reads. */
+function withoutBodies(selection: Selection): Selection {
+  const strip = (posts: readonly Post[]) => posts.map((post) => (post.body === '' ? post : { ...post, body: '' }))
+  const published = strip(selection.published)
+  return {
+    ...selection,
+    published,
+    shown: published.slice(0, selection.shown.length),
+    drafts: strip(selection.drafts),
+    future: strip(selection.future),
+    excluded: strip(selection.excluded),
+  }
 }
 
 function emptyCounts(): LoadCounts {
