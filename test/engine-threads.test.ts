@@ -9,9 +9,9 @@ import { nodeFileSystem } from '../src/io/file-system.js'
 
 /**
  * Worker threads only run from the compiled package (lib/), so this test
- * runs bin/kabar.js on a site big enough for both pools: thousands of
- * heads read and normalized on every core, dozens of posts rendered on
- * worker threads. The reference is the plain path of the source tree.
+ * runs bin/kabar.js on a site of thousands of posts, with dozens of posts
+ * to render on worker threads. The reference is the plain path of the
+ * source tree.
  */
 
 const run = promisify(execFile)
@@ -36,7 +36,7 @@ afterAll(async () => {
   await rm(site, { recursive: true, force: true })
 })
 
-describe('the compiled engine on many posts', () => {
+describe('the compiled engine on thousands of posts', () => {
   it('writes what reading every post on one thread writes, cold and warm', async () => {
     const reference = path.join(site, 'reference')
     const report = await build({ cwd: site, out: reference, cache: false, fileSystem: nodeFileSystem })

@@ -9,7 +9,6 @@ import type { Post, SourceFile } from '../core/post.js'
 import type { RenderResult } from '../core/render.js'
 import type { KabarError } from '../errors.js'
 import { errorCode } from './file-system.js'
-import { type HeadResult, PARALLEL_THRESHOLD, readAndNormalizeHeads } from './normalize-pool.js'
 import { cacheFolderFor, PostCache } from './post-cache.js'
 import { type FileStamp, readPostHead, readPostWhole } from './read-head.js'
 import { isPostFileName, listPostPaths } from './read-posts.js'
@@ -164,11 +163,11 @@ export class PostStore implements PostLoader {
       if (fingerprint !== undefined && options.isUnchanged(fingerprint)) return undefined
     }
     this.#openCache(baseConfig, paths)
-    const { texts, heads } = await this.#refresh(paths, baseConfig, options, stamps)
+    const texts = await this.#refresh(paths, baseConfig, options, stamps)
     const run: Run = { config, configHash, now: options.now.getTime(), texts, options }
     const results = new Map<string, NormalizeResult>()
     const readWhole = new Set<string>()
-    const toNormalize = await this.#readHeadsInParallel(heads, run, results, readWhole)
+    const toNormalize: string[] = []
     for (const filePath of paths) {
       const record = this.records.get(filePath)
       if (record === undefined || record.problem !== undefined || results.has(filePath)) continue
@@ -180,6 +179,8 @@ export class PostStore implements PostLoader {
     // Select; then every post an output shows must have been read whole: reading one whole
     // can change it (a bad byte in its body), so select again until nothing more is read.
     for (const filePath of texts.keys()) if (this.records.get(filePath)?.normalized?.isWhole) readWhole.add(filePath)
+    // Normalized, the texts are not needed: 100,000 heads are tens of megabytes.
+    texts.clear()
     let selection: Selection
     let needed: readonly Post[]
     for (;;) {
@@ -274,16 +275,13 @@ export class PostStore implements PostLoader {
    * Brings each record up to date: a file whose size and time are unchanged
    * (or, with `changes`, that no watcher named) is not read; any other is
    * read again, and its content hash decides whether it really changed.
-   * When thousands of heads are to be read (a first build), they are left
-   * in `heads`, to be read and normalized on every core once the config is
-   * settled.
    */
   async #refresh(
     paths: readonly string[],
     config: ResolvedConfig,
     options: LoadOptions,
     stamps: ReadonlyMap<string, FileStamp | undefined> | undefined,
-  ): Promise<{ texts: Map<string, SourceFile>; heads: string[] }> {
+  ): Promise<Map<string, SourceFile>> {
     const texts = new Map<string, SourceFile>()
     const named = options.changes === undefined ? undefined : new Set(options.changes.changed ?? [])
     const toRead: [filePath: string, extent: 'head' | 'whole'][] = []
@@ -297,8 +295,6 @@ export class PostStore implements PostLoader {
       }
       toRead.push([filePath, record?.normalized?.isWhole ? 'whole' : 'head'])
     }
-    const heads = toRead.filter(([, extent]) => extent === 'head').map(([filePath]) => filePath)
-    if (heads.length >= PARALLEL_THRESHOLD) return { texts, heads }
     for (const [index, [filePath, extent]] of toRead.entries()) {
       if (index % YIELD_EVERY === YIELD_EVERY - 1) {
         options.onProgress?.({ phase: 'read', done: index, total: toRead.length })
@@ -306,51 +302,7 @@ export class PostStore implements PostLoader {
       }
       this.#read(filePath, extent, { config, texts })
     }
-    return { texts, heads: [] }
-  }
-
-  /**
-   * Reads and normalizes `heads` on every core, updating their records.
-   * Returns the posts to normalize again here: those with no date, which a
-   * date from git history may give (looked up on this thread).
-   */
-  async #readHeadsInParallel(
-    heads: readonly string[],
-    run: Run,
-    results: Map<string, NormalizeResult>,
-    readWhole: Set<string>,
-  ): Promise<string[]> {
-    if (heads.length === 0) return []
-    run.options.onProgress?.({ phase: 'read', done: 0, total: heads.length })
-    const headResults = await readAndNormalizeHeads({ paths: heads, config: run.config, now: run.now })
-    const again: string[] = []
-    for (const [index, filePath] of heads.entries()) {
-      const head = headResults[index] as HeadResult
-      this.lastLoad.read++
-      const record = updatedRecord(this.records.get(filePath), head)
-      this.records.set(filePath, record)
-      if (head.kind === 'problem') continue
-      if (head.isWhole) {
-        this.lastLoad.readWhole++
-        readWhole.add(filePath)
-      }
-      const hasNoDate = head.result.problems.some(
-        (problem) => problem.code === 'FIELD_MISSING' && problem.field === 'date',
-      )
-      if (hasNoDate && run.options.addFallbackDates !== undefined) {
-        again.push(filePath)
-        continue
-      }
-      this.lastLoad.normalized++
-      results.set(filePath, head.result)
-      record.normalized = {
-        configHash: run.configHash,
-        isWhole: head.isWhole,
-        now: run.now,
-        result: withoutBody(head.result),
-      }
-    }
-    return again
+    return texts
   }
 
   /** Reads a file again and updates its record; the text is kept for this run. */
