@@ -284,6 +284,7 @@ function memoOptionsOf(options: BuildOptions, config: ResolvedConfig): Record<st
     drafts: options.drafts === true,
     future: options.future === true,
     strict: options.strict === true,
+    dryRun: options.dryRun === true,
     preset: options.preset ?? null,
   }
 }

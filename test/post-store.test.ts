@@ -234,6 +234,10 @@ describe('the build memo', () => {
     expect(repaired.written).toEqual(['rss.xml'])
     expect(await readFeeds()).toEqual(await referenceFeeds())
 
+    // A check after a build is no build: it writes nothing, and says so.
+    const check = await build(options({ dryRun: true }))
+    expect([check.written, check.unchanged]).toEqual([[], []])
+
     // A different option is a different build.
     const preview = await build(options({ drafts: true }))
     expect(preview.written).toEqual([])
