@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'no
 import path from 'node:path'
 import { deserialize, serialize } from 'node:v8'
 import type { BuildReport } from '../build.js'
-import { cacheFolderFor } from './post-cache.js'
+import { cacheFolderFor, cacheVersion } from './post-cache.js'
 
 /**
  * The last build's report, in the post cache's folder, with what it was
@@ -63,9 +63,16 @@ export class BuildMemoStore {
   }
 }
 
-/** The key of a build: what its posts and config were (`fingerprint`) and the options that change its output. */
+/**
+ * The key of a build: which kabar built it (another may write other bytes),
+ * what its posts and config were (`fingerprint`), and the options that
+ * change its output.
+ */
 export function memoKey(fingerprint: string, options: Record<string, unknown>): string {
-  return createHash('sha1').update(fingerprint).update(JSON.stringify(options)).digest('base64url')
+  return createHash('sha1')
+    .update(`${cacheVersion()}\0${fingerprint}\0`)
+    .update(JSON.stringify(options))
+    .digest('base64url')
 }
 
 function readMemo(file: string): BuildMemo | undefined {
