@@ -289,7 +289,8 @@ function expectedItems(items: readonly GeneratedPost[]): ExpectedItem[] {
       id: `${SITE}${encodeURIComponent(`p${item.index}-${item.slug}`)}/`,
       title: item.title.clean,
       published: item.date.instant.toISOString(),
-      updated: updatedOf(item).toISOString(),
+      // Feeds carry whole seconds (RSS cannot say less): see feed-model.ts.
+      updated: new Date(Math.floor(updatedOf(item).getTime() / 1000) * 1000).toISOString(),
     }))
     .sort((a, b) => b.published.localeCompare(a.published) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
 }
@@ -410,7 +411,8 @@ describe('random posts', () => {
           }
         }
       }),
-      { numRuns: RUNS },
+      // A fixed seed keeps CI repeatable; set KABAR_PROPERTY_SEED to explore others.
+      { numRuns: RUNS, seed: Number(process.env.KABAR_PROPERTY_SEED ?? 20_250_225) },
     )
   })
 
