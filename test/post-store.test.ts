@@ -33,10 +33,22 @@ function postText(index: number, body = LONG_BODY): string {
 
 const postPath = (index: number) => path.join(site, 'posts', `pos-${index + 1}.md`)
 
+let ticks = 0
+
+/**
+ * Writes a post dated a while back, as a file not written an instant ago is:
+ * the store trusts only such stamps (see the racy test below).
+ */
+async function writePost(index: number, text: string | Buffer): Promise<void> {
+  await writeFile(postPath(index), text)
+  const time = new Date(Date.UTC(2025, 0, 1) + ++ticks * 1000)
+  await utimes(postPath(index), time, time)
+}
+
 beforeEach(async () => {
   site = await mkdtemp(path.join(os.tmpdir(), 'kabar-store-'))
   await mkdir(path.join(site, 'posts'))
-  for (let index = 0; index < 8; index++) await writeFile(postPath(index), postText(index))
+  for (let index = 0; index < 8; index++) await writePost(index, postText(index))
   await writeConfig({ limit: 2 })
 })
 afterEach(async () => {
@@ -101,10 +113,10 @@ describe('the post store', () => {
     const session = createBuildSession(options({ cache: false }))
     await session.run()
     expect(session.lastRun.rendered).toBe(8)
-    await writeFile(postPath(4), postText(4, `${LONG_BODY}\n\nSatu paragraf baru.`))
+    await writePost(4, postText(4, `${LONG_BODY}\n\nSatu paragraf baru.`))
     await session.run({ changed: [postPath(4)] })
     expect(session.lastRun).toEqual({ listed: 8, read: 1, readWhole: 1, normalized: 1, rendered: 1 })
-    await writeFile(postPath(6), postText(6, `${LONG_BODY}\n\nParagraf lain.`))
+    await writePost(6, postText(6, `${LONG_BODY}\n\nParagraf lain.`))
     await session.run()
     session.close()
     expect(session.lastRun).toEqual({ listed: 8, read: 1, readWhole: 1, normalized: 1, rendered: 1 })
@@ -125,11 +137,26 @@ describe('the post store', () => {
   it('picks up a post that moves into the feed, reading it whole then', async () => {
     const session = createBuildSession(options({ cache: false }))
     await session.run()
-    await writeFile(postPath(0), postText(0).replace('2025-03-01', '2025-04-30'))
+    await writePost(0, postText(0).replace('2025-03-01', '2025-04-30'))
     await session.run({ changed: [postPath(0)] })
     session.close()
     expect(session.lastRun).toEqual({ listed: 8, read: 2, readWhole: 1, normalized: 2, rendered: 1 })
     expect(await readFeeds()).toEqual(await referenceFeeds())
+  })
+
+  it('reads again a file written an instant before it was read, though its size and time come back the same', async () => {
+    const session = createBuildSession(options({ cache: false }))
+    // A whole second, so that setting it again gives the very same stamp.
+    const now = Math.floor(Date.now() / 1000)
+    await writeFile(postPath(7), postText(7).replace('Pos nomor 8', 'Pos nomor X'))
+    await utimes(postPath(7), now, now)
+    await session.run()
+    // Same size, same time, other text: a write in the same tick of the file clock.
+    await writeFile(postPath(7), postText(7).replace('Pos nomor 8', 'Pos nomor Y'))
+    await utimes(postPath(7), now, now)
+    await session.run()
+    session.close()
+    expect(await readFile(path.join(site, 'dist', 'rss.xml'), 'utf8')).toContain('Pos nomor Y')
   })
 
   it('never trusts a damaged cache', async () => {
@@ -167,7 +194,7 @@ describe('the post store', () => {
 
   it('reports a bad byte in the body of a post a feed shows, as reading every post does', async () => {
     const bytes = Buffer.concat([Buffer.from(postText(7, 'Awal yang baik.\n\nLalu ')), Buffer.from([0xff, 0x0a])])
-    await writeFile(postPath(7), bytes)
+    await writePost(7, bytes)
     const stored = await build(options({ cache: false }))
     const reference = await build(options({ cache: false, fileSystem: nodeFileSystem, out: path.join(site, 'x') }))
     expect(stored.errors).toEqual(reference.errors)
@@ -176,7 +203,7 @@ describe('the post store', () => {
   })
 
   it('checks a post no feed shows by its frontmatter only: its body is never read', async () => {
-    await writeFile(postPath(0), postText(0, `${LONG_BODY}\n\nKarakter kontrol \u0001 di sini.`))
+    await writePost(0, postText(0, `${LONG_BODY}\n\nKarakter kontrol \u0001 di sini.`))
     const report = await build(options({ cache: false }))
     expect(report.errors).toEqual([])
     expect(report.warnings).toEqual([])
@@ -244,7 +271,7 @@ describe('the build memo', () => {
     expect(preview.posts).toEqual(first.posts)
 
     // A post that comes due ends the memo's time.
-    await writeFile(postPath(0), postText(0).replace('2025-03-01', '2026-02-01'))
+    await writePost(0, postText(0).replace('2025-03-01', '2026-02-01'))
     const withFuture = await build(options())
     expect(withFuture.nextFutureDate).toBe('2026-02-01T01:00:00.000Z')
     const later = await build(options({ now: new Date('2026-03-01T00:00:00Z') }))

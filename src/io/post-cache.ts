@@ -9,7 +9,6 @@ import {
   renameSync,
   statSync,
   unlinkSync,
-  writeFileSync,
   writeSync,
 } from 'node:fs'
 import path from 'node:path'
@@ -64,6 +63,7 @@ interface StoredRecord {
   mtimeMs: number
   hash: string
   wholeHash: string | undefined
+  isRacy: boolean
   normalized:
     | (Omit<NormalizedEntry, 'result'> & { post: NormalizeResult['post']; problems: StoredProblem[] })
     | undefined
@@ -256,6 +256,7 @@ function toStoredRecord(filePath: string, record: PostRecord): StoredRecord | un
     mtimeMs: record.stamp.mtimeMs,
     hash: record.hash,
     wholeHash: record.wholeHash,
+    isRacy: record.isRacy,
     normalized:
       normalized === undefined
         ? undefined
@@ -274,6 +275,7 @@ function fromStoredRecord(stored: StoredRecord): PostRecord {
   const normalized = stored.normalized
   return {
     stamp: { size: stored.size, mtimeMs: stored.mtimeMs },
+    isRacy: stored.isRacy,
     problem: undefined,
     hash: stored.hash,
     wholeHash: stored.wholeHash,

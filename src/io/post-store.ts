@@ -24,6 +24,12 @@ import { MemoryRenderStore, type RenderStore, renderKeyOf } from './render-store
 export interface PostRecord {
   /** Size and modification time when last read; `undefined` when the file could not be opened. */
   stamp: FileStamp | undefined
+  /**
+   * Whether the file was modified so shortly before it was read that a write
+   * in the same instant would have kept its stamp: such a stamp is not
+   * trusted, and the file is read again (its hash tells whether it changed).
+   */
+  isRacy: boolean
   /** Why the file is not a post (unreadable, too large, not UTF-8), if so. */
   problem: KabarError | undefined
   /** Hash of the bytes last read: the head, or the whole file when `wholeHash` is the same. */
@@ -210,7 +216,9 @@ export class PostStore implements PostLoader {
       selection: withoutBodies(selection),
       fingerprint: fingerprintOf(configHash, this.#listProblems, paths, (filePath) => {
         const record = this.records.get(filePath)
-        return record?.problem === undefined && record?.normalized !== undefined ? record.stamp : undefined
+        return record?.problem === undefined && record?.normalized !== undefined && !record.isRacy
+          ? record.stamp
+          : undefined
       }),
       ...this.#readProblems(paths),
       render: (post) => {
@@ -290,7 +298,12 @@ export class PostStore implements PostLoader {
       const record = this.records.get(filePath)
       if (record !== undefined && named !== undefined && !named.has(filePath)) continue
       const stamp = stamps === undefined ? statOf(filePath) : stamps.get(filePath)
-      if (record?.stamp !== undefined && record.problem === undefined && isSameStamp(record.stamp, stamp)) {
+      if (
+        record?.stamp !== undefined &&
+        record.problem === undefined &&
+        !record.isRacy &&
+        isSameStamp(record.stamp, stamp)
+      ) {
         continue
       }
       toRead.push([filePath, record?.normalized?.isWhole ? 'whole' : 'head'])
@@ -503,6 +516,7 @@ function updatedRecord(previous: PostRecord | undefined, read: ReadOutcome): Pos
   if (read.kind === 'problem') {
     return {
       stamp: read.stamp,
+      isRacy: false,
       problem: read.problem,
       hash: '',
       wholeHash: undefined,
@@ -514,6 +528,7 @@ function updatedRecord(previous: PostRecord | undefined, read: ReadOutcome): Pos
   if (read.isWhole) {
     return {
       stamp: read.stamp,
+      isRacy: isRacyStamp(read.stamp),
       problem: undefined,
       hash: read.hash,
       wholeHash: read.hash,
@@ -523,12 +538,24 @@ function updatedRecord(previous: PostRecord | undefined, read: ReadOutcome): Pos
   }
   return {
     stamp: read.stamp,
+    isRacy: isRacyStamp(read.stamp),
     problem: undefined,
     hash: read.hash,
     wholeHash: undefined,
     normalized: isSameBytes && previous.normalized?.isWhole === false ? previous.normalized : undefined,
     rendered: undefined,
   }
+}
+
+/**
+ * File times tick coarsely (a few ms on Linux, two seconds on FAT), so a
+ * file written within this long before it was read might be written again
+ * with the same size and time. Git calls such index entries racily clean.
+ */
+const RACY_WINDOW_MS = 2000
+
+function isRacyStamp(stamp: FileStamp): boolean {
+  return stamp.mtimeMs >= Date.now() - RACY_WINDOW_MS
 }
 
 /** Each file's stamp, yielding to the event loop now and then. */
