@@ -3,8 +3,9 @@ import { performance } from 'node:perf_hooks'
 import { type BuildReport, build } from '../build.js'
 import { isKabarError } from '../errors.js'
 import { parseCliArguments, USAGE } from './args.js'
+import { toBuildOptions, withRelativePaths } from './build-options.js'
 import { createProgressBar } from './progress.js'
-import { displayPath, formatPreset, formatProblem, formatSkipped, formatSummary } from './report.js'
+import { formatPreset, formatProblem, formatSkipped, formatSummary } from './report.js'
 
 export interface CliContext {
   cwd: string
@@ -76,18 +77,9 @@ export async function main(argv: readonly string[], context: Partial<CliContext>
   let report: BuildReport
   try {
     report = await build({
-      cwd,
-      ...(args.config !== undefined && { config: args.config }),
-      ...(args.posts !== undefined && { posts: args.posts }),
-      ...(args.out !== undefined && { out: args.out }),
-      ...(args.limit !== undefined && { limit: args.limit }),
-      drafts: args.drafts,
-      future: args.future,
-      strict: args.strict,
+      ...toBuildOptions(args, { cwd, now: context.now }),
       dryRun: args.command === 'check',
-      ...(args.preset !== undefined && { preset: args.preset }),
       ...(args.compare !== undefined && { compare: args.compare }),
-      ...(context.now !== undefined && { now: context.now }),
       ...(progress !== undefined && { onProgress: progress.update }),
     })
   } catch (error) {
@@ -101,7 +93,7 @@ export async function main(argv: readonly string[], context: Partial<CliContext>
   progress?.done()
   const elapsed = performance.now() - started
   if (args.json) {
-    stdout.write(`${JSON.stringify(toJsonReport(report, cwd), null, 2)}\n`)
+    stdout.write(`${JSON.stringify(withRelativePaths(report, cwd), null, 2)}\n`)
   }
   for (const problem of report.errors) stderr.write(`${formatProblem(problem, cwd)}\n`)
   if (!args.quiet) for (const problem of report.warnings) stderr.write(`${formatProblem(problem, cwd)}\n`)
@@ -115,24 +107,6 @@ export async function main(argv: readonly string[], context: Partial<CliContext>
     ;(args.json || !report.ok ? stderr : stdout).write(`${summary}\n`)
   }
   return report.ok ? EXIT_OK : EXIT_FAILED
-}
-
-/** The JSON report: paths relative to the current folder, like the text one. */
-function toJsonReport(report: BuildReport, cwd: string) {
-  const relative = (file: string | undefined) => (file === undefined ? undefined : displayPath(file, cwd))
-  const problems = (list: BuildReport['errors']) =>
-    list.map((problem) => ({ ...problem, file: relative(problem.file) }))
-  return {
-    ...report,
-    configFile: relative(report.configFile),
-    postsDir: relative(report.postsDir),
-    outDir: relative(report.outDir),
-    errors: problems(report.errors),
-    warnings: problems(report.warnings),
-    ...(report.skipped !== undefined && {
-      skipped: report.skipped.map((post) => ({ ...post, file: displayPath(post.file, cwd) })),
-    }),
-  }
 }
 
 function readVersion(): string {

@@ -8,6 +8,7 @@ import { type Watcher, watch } from '../io/watch.js'
 import { pullFastForward } from '../serve/git-pull.js'
 import { DEFAULT_MAX_AGE_SECONDS, type FeedServer, startFeedServer } from '../serve/server.js'
 import type { CliArguments, ServeArguments } from './args.js'
+import { toBuildOptions, withRelativePaths } from './build-options.js'
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './main.js'
 import { displayPath, formatProblem, formatSummary } from './report.js'
 import { formatRebuildLine } from './watch.js'
@@ -167,35 +168,6 @@ function pullFailedReport(postsDir: string, output: string): BuildReport {
       },
     ],
     nextFutureDate: undefined,
-  }
-}
-
-/** The hook's status page shows paths as `kabar build --json` does: relative to the folder kabar runs in. */
-function withRelativePaths(report: BuildReport, cwd: string): BuildReport {
-  const relative = (file: string | undefined) => (file === undefined ? undefined : displayPath(file, cwd))
-  const problems = (list: readonly Problem[]) =>
-    list.map((problem) => (problem.file === undefined ? problem : { ...problem, file: displayPath(problem.file, cwd) }))
-  return {
-    ...report,
-    configFile: relative(report.configFile),
-    postsDir: relative(report.postsDir),
-    outDir: relative(report.outDir),
-    errors: problems(report.errors),
-    warnings: problems(report.warnings),
-  }
-}
-
-function toBuildOptions(args: CliArguments, context: ServeContext): BuildOptions {
-  return {
-    cwd: context.cwd,
-    ...(args.config !== undefined && { config: args.config }),
-    ...(args.posts !== undefined && { posts: args.posts }),
-    ...(args.out !== undefined && { out: args.out }),
-    ...(args.limit !== undefined && { limit: args.limit }),
-    drafts: args.drafts,
-    future: args.future,
-    strict: args.strict,
-    ...(context.now !== undefined && { now: context.now }),
   }
 }
 

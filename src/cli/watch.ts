@@ -1,6 +1,7 @@
 import type { BuildReport } from '../build.js'
-import { type RebuiltEvent, type Watcher, type WatchOptions, watch } from '../io/watch.js'
+import { type RebuiltEvent, type Watcher, watch } from '../io/watch.js'
 import type { CliArguments } from './args.js'
+import { toBuildOptions } from './build-options.js'
 import { EXIT_FAILED, EXIT_OK } from './main.js'
 import { displayPath, formatProblem, formatSummary } from './report.js'
 
@@ -25,7 +26,7 @@ export interface WatchContext {
  */
 export async function runWatch(args: CliArguments, context: WatchContext): Promise<number> {
   const { cwd, stdout, stderr, env } = context
-  const watcher = watch(toWatchOptions(args, context))
+  const watcher = watch(toBuildOptions(args, context))
   const printer = createPrinter(args, context)
   watcher.on('rebuilt', printer.print)
   watcher.on('error', (error) => {
@@ -53,21 +54,6 @@ export async function runWatch(args: CliArguments, context: WatchContext): Promi
   await watcher.close()
   if (!args.quiet && !args.json) stdout.write('kabar watch: stopped\n')
   return EXIT_OK
-}
-
-function toWatchOptions(args: CliArguments, context: WatchContext): WatchOptions {
-  return {
-    cwd: context.cwd,
-    ...(args.config !== undefined && { config: args.config }),
-    ...(args.posts !== undefined && { posts: args.posts }),
-    ...(args.out !== undefined && { out: args.out }),
-    ...(args.limit !== undefined && { limit: args.limit }),
-    ...(args.preset !== undefined && { preset: args.preset }),
-    drafts: args.drafts,
-    future: args.future,
-    strict: args.strict,
-    ...(context.now !== undefined && { now: context.now }),
-  }
 }
 
 /**
