@@ -231,8 +231,8 @@ function report(options, run) {
   const memory = {
     [`after${MEMORY_BASELINE_EDITS}Edits`]: run.memoryAtBaseline,
     [`after${options.memoryEdits}Edits`]: run.memoryAtEnd,
-    rssGrowth: round(growth('rssMB') * 1000) / 1000,
-    heapGrowth: round(growth('heapUsedMB') * 1000) / 1000,
+    rssGrowth: Math.round(growth('rssMB') * 1000) / 1000,
+    heapGrowth: Math.round(growth('heapUsedMB') * 1000) / 1000,
   }
   const verdicts = {
     p50: latency.withoutDebounceMs.p50 <= TARGETS.p50Ms,
