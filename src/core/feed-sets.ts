@@ -54,8 +54,12 @@ export function planFeeds(published: readonly Post[], config: ResolvedConfig): F
     urls: feedFileUrls(config, ''),
   }
   const problems: KabarError[] = []
-  const tags = planTopicFeeds('tag', groupByTag(published), config, problems)
-  const authors = planTopicFeeds('author', groupByAuthor(published, config), config, problems)
+  // Grouping walks every post: only when those feeds are on (watch mode pays it on every edit).
+  const tags = config.feeds.tags.kind === 'none' ? [] : planTopicFeeds('tag', groupByTag(published), config, problems)
+  const authors =
+    config.feeds.authors.kind === 'none'
+      ? []
+      : planTopicFeeds('author', groupByAuthor(published, config), config, problems)
   return { main, archivePages: archive.pages, tags, authors, problems }
 }
 
