@@ -337,7 +337,8 @@ function hasErrors(problems: readonly KabarError[]): boolean {
   return problems.some((problem) => problem.severity === 'error')
 }
 
-function applyOverrides(config: ResolvedConfig, options: BuildOptions, cwd: string): ResolvedConfig {
+/** The config with the CLI's `--posts`, `--out` and `--limit` applied (paths relative to `cwd`). */
+export function applyOverrides(config: ResolvedConfig, options: BuildOptions, cwd: string): ResolvedConfig {
   return {
     ...config,
     postsDir: options.posts === undefined ? config.postsDir : path.resolve(cwd, options.posts),

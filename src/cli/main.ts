@@ -42,30 +42,17 @@ export async function main(argv: readonly string[], context: Partial<CliContext>
     return EXIT_OK
   }
   // Each command's module is loaded when it runs: a build need not load a web server.
-  if (args.serve !== undefined) {
-    const { now, signal } = context
-    const { runServe } = await import('./serve.js')
-    return runServe(args, args.serve, {
-      cwd,
-      stdout,
-      stderr,
-      env,
-      ...(now !== undefined && { now }),
-      ...(signal !== undefined && { signal }),
-    })
+  const { now, signal } = context
+  const commandContext: CliContext = {
+    cwd,
+    stdout,
+    stderr,
+    env,
+    ...(now !== undefined && { now }),
+    ...(signal !== undefined && { signal }),
   }
-  if (args.command === 'watch') {
-    const { now, signal } = context
-    const { runWatch } = await import('./watch.js')
-    return runWatch(args, {
-      cwd,
-      stdout,
-      stderr,
-      env,
-      ...(now !== undefined && { now }),
-      ...(signal !== undefined && { signal }),
-    })
-  }
+  if (args.serve !== undefined) return (await import('./serve.js')).runServe(args, args.serve, commandContext)
+  if (args.command === 'watch') return (await import('./watch.js')).runWatch(args, commandContext)
   if (args.command === 'ping') return (await import('./ping.js')).runPing(args, { cwd, stdout, stderr })
   if (args.command === 'links') {
     const { runLinks } = await import('./links.js')

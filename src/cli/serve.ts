@@ -9,20 +9,12 @@ import { pullFastForward } from '../serve/git-pull.js'
 import { DEFAULT_MAX_AGE_SECONDS, type FeedServer, startFeedServer } from '../serve/server.js'
 import type { CliArguments, ServeArguments } from './args.js'
 import { toBuildOptions, withRelativePaths } from './build-options.js'
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './main.js'
+import { type CliContext, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './main.js'
 import { displayPath, formatProblem, formatSummary } from './report.js'
 import { formatRebuildLine } from './watch.js'
 
-export interface ServeContext {
-  cwd: string
-  stdout: NodeJS.WritableStream
-  stderr: NodeJS.WritableStream
-  env: NodeJS.ProcessEnv
-  /** The builds' clock; tests fix it. Default: the time of each build. */
-  now?: Date
-  /** Stops the server; default: SIGINT or SIGTERM. */
-  signal?: AbortSignal
-}
+/** What `main()` hands a long-running command. */
+export type ServeContext = CliContext
 
 /**
  * `kabar serve`: serves the out folder until stopped, with the publish hook

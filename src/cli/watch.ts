@@ -2,22 +2,14 @@ import type { BuildReport } from '../build.js'
 import { type RebuiltEvent, type Watcher, watch } from '../io/watch.js'
 import type { CliArguments } from './args.js'
 import { toBuildOptions } from './build-options.js'
-import { EXIT_FAILED, EXIT_OK } from './main.js'
+import { type CliContext, EXIT_FAILED, EXIT_OK } from './main.js'
 import { displayPath, formatProblem, formatSummary } from './report.js'
 
 /** Files named in a rebuild line; more are counted. */
 const MAX_LISTED_FILES = 4
 
-export interface WatchContext {
-  cwd: string
-  stdout: NodeJS.WritableStream
-  stderr: NodeJS.WritableStream
-  env: NodeJS.ProcessEnv
-  /** The builds' clock; tests fix it. Default: the time of each build. */
-  now?: Date
-  /** Stops watching; default: SIGINT or SIGTERM. */
-  signal?: AbortSignal
-}
+/** What `main()` hands a long-running command. */
+export type WatchContext = CliContext
 
 /**
  * `kabar watch`: builds, then rebuilds on every change until stopped, one

@@ -1,8 +1,7 @@
 import { EventEmitter, on } from 'node:events'
-import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import type { FSWatcher } from 'chokidar'
-import type { BuildOptions, BuildReport } from '../build.js'
+import { applyOverrides, type BuildOptions, type BuildReport } from '../build.js'
 import type { ResolvedConfig } from '../core/config.js'
 import { isKabarError, type KabarError, KabarErrorList } from '../errors.js'
 import { type BuildSession, createBuildSession, type PostChanges } from '../session.js'
@@ -297,7 +296,7 @@ export class Watcher extends EventEmitter<WatcherEvents> {
   async #loadConfig(firstEventAt: number, trigger: RebuildTrigger): Promise<ResolvedConfig | undefined> {
     const started = performance.now()
     try {
-      return withOverrides(await loadConfigIsolated(this.#cwd, this.#options.config), this.#options, this.#cwd)
+      return applyOverrides(await loadConfigIsolated(this.#cwd, this.#options.config), this.#options, this.#cwd)
     } catch (error) {
       const problems = error instanceof KabarErrorList ? error.errors : isKabarError(error) ? [error] : undefined
       if (problems === undefined) throw error
@@ -429,15 +428,6 @@ function postChanges(trigger: RebuildTrigger, batch: ChangeBatch): PostChanges |
   const paths = [...batch.added, ...batch.changed, ...batch.removed]
   if (trigger !== 'files' || !paths.every(isPostPath)) return undefined
   return { changed: [...batch.added, ...batch.changed], removed: batch.removed }
-}
-
-function withOverrides(config: ResolvedConfig, options: WatchOptions, cwd: string): ResolvedConfig {
-  return {
-    ...config,
-    postsDir: options.posts === undefined ? config.postsDir : path.resolve(cwd, options.posts),
-    outDir: options.out === undefined ? config.outDir : path.resolve(cwd, options.out),
-    limit: options.limit ?? config.limit,
-  }
 }
 
 function withConfigFile(batch: ChangeBatch, configPath: string): ChangeBatch {
