@@ -176,7 +176,7 @@ export async function runBuild(options: BuildOptions, context: BuildContext): Pr
             addFallbackDates: addDates,
             neededPosts: postsInOutputs,
             onProgress: options.onProgress,
-            ...(memo !== undefined && { isUnchanged }),
+            ...(memo?.has(baseConfig.configPath) && { isUnchanged }),
           })
         : await readAndSelectPosts(config, selectOptions, { configure, addDates, fileSystem: options.fileSystem })
     if (loaded === undefined) return replayed as BuildReport

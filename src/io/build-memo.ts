@@ -30,16 +30,25 @@ export class BuildMemoStore {
   /** The last memo read or written, by config file. */
   readonly #memos = new Map<string, BuildMemo | undefined>()
 
+  /** Whether there is a last build to compare with: without one, no build needs its posts stat'ed for `replay`. */
+  has(configPath: string): boolean {
+    return this.#memoOf(configPath) !== undefined
+  }
+
   /** The report of the last build, when `key` and every file it depends on are as they were then. */
   replay(configPath: string, key: string, now: Date): BuildReport | undefined {
-    if (!this.#memos.has(configPath)) {
-      this.#memos.set(configPath, readMemo(path.join(cacheFolderFor(configPath), MEMO_FILE)))
-    }
-    const memo = this.#memos.get(configPath)
+    const memo = this.#memoOf(configPath)
     if (memo === undefined || memo.key !== key) return undefined
     if (memo.validUntil !== undefined && now.getTime() >= memo.validUntil) return undefined
     if (!memo.files.every(([file, size, mtimeMs]) => isSameStamp(stampOf(file), size, mtimeMs))) return undefined
     return { ...memo.report, written: [], unchanged: [...memo.report.written, ...memo.report.unchanged] }
+  }
+
+  #memoOf(configPath: string): BuildMemo | undefined {
+    if (!this.#memos.has(configPath)) {
+      this.#memos.set(configPath, readMemo(path.join(cacheFolderFor(configPath), MEMO_FILE)))
+    }
+    return this.#memos.get(configPath)
   }
 
   /** Keeps a build's report for the next build; never throws. */

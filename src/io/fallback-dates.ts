@@ -21,8 +21,9 @@ export async function addFallbackDates(
   sources: readonly SourceFile[],
   options: { fallback: readonly DateFallback[]; postsDir: string },
 ): Promise<SourceFile[]> {
+  if (options.fallback.length === 0) return [...sources]
   const needing = sources.filter(needsFallbackDate)
-  if (needing.length === 0 || options.fallback.length === 0) return [...sources]
+  if (needing.length === 0) return [...sources]
   const git = options.fallback.includes('git') ? await gitState(options.postsDir) : undefined
   const found = new Map<string, { date?: FallbackDate; note?: string }>()
   let next = 0
@@ -116,7 +117,7 @@ const NOT_A_DATE = /^(?:["']?(?:created|git created|yes|no|true|false|on|off)["'
  * no date field near the top. A post wrongly thought to need one costs a
  * git call whose result goes unused; frontmatter dates always win.
  */
-function needsFallbackDate(source: SourceFile): boolean {
+export function needsFallbackDate(source: SourceFile): boolean {
   const fileName = source.relativePath.split('/').at(-1) ?? ''
   if (/^\d{4}-\d{2}-\d{2}-/.test(fileName)) return false
   for (const match of frontmatterText(source.text).matchAll(DATE_FIELD)) {

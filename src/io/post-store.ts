@@ -8,6 +8,7 @@ import { type Selection, type SelectOptions, selectNormalized } from '../core/pi
 import type { Post, SourceFile } from '../core/post.js'
 import type { RenderResult } from '../core/render.js'
 import type { KabarError } from '../errors.js'
+import { needsFallbackDate } from './fallback-dates.js'
 import { errorCode } from './file-system.js'
 import { cacheFolderFor, PostCache } from './post-cache.js'
 import { type FileStamp, readPostHead, readPostWhole } from './read-head.js'
@@ -158,35 +159,24 @@ export class PostStore implements PostLoader {
   async load(baseConfig: ResolvedConfig, options: LoadOptions): Promise<LoadedPosts | undefined> {
     this.lastLoad = emptyCounts()
     const paths = await this.#listPaths(baseConfig.postsDir, options.changes)
-    // One stat per file, unless a watcher said what changed: it tells what to read, and whether anything did.
-    const stamps = options.changes === undefined ? await statAll(paths) : undefined
     const config =
       options.configure === undefined ? baseConfig : await options.configure(this.#sample(paths, baseConfig))
     const configHash = hashConfig(config)
-    if (options.isUnchanged !== undefined && stamps !== undefined) {
+    // One stat per file, unless a watcher said what changed: it tells what to read, and whether
+    // anything did. A file nothing is known of is read anyway (its stamp comes with it), so a first
+    // build with no memo to compare against stats nothing.
+    let stamps: Map<string, FileStamp | undefined> | undefined
+    if (options.isUnchanged !== undefined && options.changes === undefined) {
       // Before the cache is even opened: a build that stands needs none of it.
-      const fingerprint = fingerprintOf(configHash, this.#listProblems, paths, (filePath) => stamps.get(filePath))
+      stamps = await statAll(paths)
+      const fingerprint = fingerprintOf(configHash, this.#listProblems, paths, (filePath) => stamps?.get(filePath))
       if (fingerprint !== undefined && options.isUnchanged(fingerprint)) return undefined
     }
     this.#openCache(baseConfig, paths)
-    const texts = await this.#refresh(paths, baseConfig, options, stamps)
-    const run: Run = { config, configHash, now: options.now.getTime(), texts, options }
-    const results = new Map<string, NormalizeResult>()
-    const readWhole = new Set<string>()
-    const toNormalize: string[] = []
-    for (const filePath of paths) {
-      const record = this.records.get(filePath)
-      if (record === undefined || record.problem !== undefined || results.has(filePath)) continue
-      const remembered = texts.has(filePath) ? undefined : rememberedResult(record, run)
-      if (remembered === undefined) toNormalize.push(filePath)
-      else results.set(filePath, remembered)
-    }
-    await this.#normalize(toNormalize, run, results)
+    const run: Run = { config, configHash, now: options.now.getTime(), options }
+    const { results, readWhole } = await this.#scan(paths, run, stamps)
     // Select; then every post an output shows must have been read whole: reading one whole
     // can change it (a bad byte in its body), so select again until nothing more is read.
-    for (const filePath of texts.keys()) if (this.records.get(filePath)?.normalized?.isWhole) readWhole.add(filePath)
-    // Normalized, the texts are not needed: 100,000 heads are tens of megabytes.
-    texts.clear()
     let selection: Selection
     let needed: readonly Post[]
     for (;;) {
@@ -198,15 +188,14 @@ export class PostStore implements PostLoader {
       needed = options.neededPosts(selection.published, config)
       const toRead = needed.filter((post) => !readWhole.has(post.file) && this.#needsBody(post, run.configHash))
       if (toRead.length === 0) break
+      const sources: SourceFile[] = []
       for (const post of toRead) {
         readWhole.add(post.file)
-        this.#read(post.file, 'whole', run)
+        const read = this.#read(post.file, 'whole', config)
+        if (read === undefined) results.delete(post.file)
+        else sources.push(read)
       }
-      await this.#normalize(
-        toRead.map((post) => post.file),
-        run,
-        results,
-      )
+      await this.#normalizeAll(sources, run, results)
     }
     const rendered = await this.#render(needed, readWhole, results, run)
     const { read, normalized, rendered: renderCount } = this.lastLoad
@@ -280,55 +269,64 @@ export class PostStore implements PostLoader {
   }
 
   /**
-   * Brings each record up to date: a file whose size and time are unchanged
-   * (or, with `changes`, that no watcher named) is not read; any other is
-   * read again, and its content hash decides whether it really changed.
+   * Brings each record up to date and normalizes each post, one file at a
+   * time so that no more than one text is held: a file whose size and time
+   * are unchanged (or, with `changes`, that no watcher named) is not read,
+   * and its remembered result stands while the config is the same; any
+   * other is read again, and its content hash decides whether it changed.
    */
-  async #refresh(
+  async #scan(
     paths: readonly string[],
-    config: ResolvedConfig,
-    options: LoadOptions,
+    run: Run,
     stamps: ReadonlyMap<string, FileStamp | undefined> | undefined,
-  ): Promise<Map<string, SourceFile>> {
-    const texts = new Map<string, SourceFile>()
+  ): Promise<{ results: Map<string, NormalizeResult>; readWhole: Set<string> }> {
+    const { config, options } = run
+    const results = new Map<string, NormalizeResult>()
+    const readWhole = new Set<string>()
     const named = options.changes === undefined ? undefined : new Set(options.changes.changed ?? [])
-    const toRead: [filePath: string, extent: 'head' | 'whole'][] = []
+    // Sources whose date must come from git: looked up together at the end, since git is slow to start.
+    const needingDates: SourceFile[] = []
+    const mayNeedDates = options.addFallbackDates !== undefined && config.dateFallback.length > 0
     for (const [index, filePath] of paths.entries()) {
-      if (index % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop()
-      const record = this.records.get(filePath)
-      if (record !== undefined && named !== undefined && !named.has(filePath)) continue
-      const stamp = stamps === undefined ? statOf(filePath) : stamps.get(filePath)
-      if (
-        record?.stamp !== undefined &&
-        record.problem === undefined &&
-        !record.isRacy &&
-        isSameStamp(record.stamp, stamp)
-      ) {
-        continue
-      }
-      toRead.push([filePath, record?.normalized?.isWhole ? 'whole' : 'head'])
-    }
-    for (const [index, [filePath, extent]] of toRead.entries()) {
       if (index % YIELD_EVERY === YIELD_EVERY - 1) {
-        options.onProgress?.({ phase: 'read', done: index, total: toRead.length })
+        options.onProgress?.({ phase: 'read', done: index, total: paths.length })
         await yieldToEventLoop()
       }
-      this.#read(filePath, extent, { config, texts })
+      const known = this.records.get(filePath)
+      const isFresh =
+        known !== undefined &&
+        ((named !== undefined && !named.has(filePath)) ||
+          (known.stamp !== undefined &&
+            known.problem === undefined &&
+            !known.isRacy &&
+            isSameStamp(known.stamp, stamps === undefined ? statOf(filePath) : stamps.get(filePath))))
+      if (isFresh) {
+        if (known.problem !== undefined) continue
+        const remembered = rememberedResult(known, run)
+        if (remembered !== undefined) {
+          results.set(filePath, remembered)
+          continue
+        }
+      }
+      const extent = known?.normalized?.isWhole ? 'whole' : 'head'
+      const source = this.#read(filePath, extent, config)
+      if (source === undefined) continue
+      if (this.records.get(filePath)?.wholeHash !== undefined) readWhole.add(filePath)
+      if (mayNeedDates && needsFallbackDate(source)) needingDates.push(source)
+      else this.#normalizeOne(source, source, run, results)
     }
-    return texts
+    if (needingDates.length > 0) await this.#normalizeAll(needingDates, run, results)
+    return { results, readWhole }
   }
 
-  /** Reads a file again and updates its record; the text is kept for this run. */
-  #read(filePath: string, extent: 'head' | 'whole', run: Pick<Run, 'config' | 'texts'>): PostRecord {
-    const { postsDir, maxPostSize } = run.config
+  /** Reads a file again and updates its record; its text when it is a post, to normalize at once. */
+  #read(filePath: string, extent: 'head' | 'whole', config: ResolvedConfig): SourceFile | undefined {
+    const { postsDir, maxPostSize } = config
     const read = (extent === 'whole' ? readPostWhole : readPostHead)(filePath, postsDir, maxPostSize)
     this.lastLoad.read++
     if (read.kind === 'source' && read.isWhole) this.lastLoad.readWhole++
-    const record = updatedRecord(this.records.get(filePath), read)
-    this.records.set(filePath, record)
-    if (read.kind === 'source') run.texts.set(filePath, read.source)
-    else run.texts.delete(filePath)
-    return record
+    this.records.set(filePath, updatedRecord(this.records.get(filePath), read))
+    return read.kind === 'source' ? read.source : undefined
   }
 
   /** The first posts' heads, for recognizing which generator wrote them. */
@@ -339,38 +337,31 @@ export class PostStore implements PostLoader {
     })
   }
 
-  /** Normalizes the posts at `filePaths` (reading those not read in this run), into `results`. */
-  async #normalize(filePaths: readonly string[], run: Run, results: Map<string, NormalizeResult>): Promise<void> {
-    const sources: SourceFile[] = []
-    for (const [index, filePath] of filePaths.entries()) {
-      if (index % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop()
-      const record = this.records.get(filePath) as PostRecord
-      if (!run.texts.has(filePath) && record.problem === undefined) {
-        this.#read(filePath, record.normalized?.isWhole ? 'whole' : 'head', run)
-      }
-      const source = run.texts.get(filePath)
-      if (source === undefined) results.delete(filePath)
-      else sources.push(source)
-    }
+  /** Normalizes sources read in this run, with a date from git for those whose file gives none. */
+  async #normalizeAll(sources: readonly SourceFile[], run: Run, results: Map<string, NormalizeResult>): Promise<void> {
     const dated =
       run.options.addFallbackDates === undefined ? sources : await run.options.addFallbackDates(sources, run.config)
     for (const [index, source] of sources.entries()) {
-      const datedSource = dated[index] ?? source
-      const record = this.records.get(source.path) as PostRecord
-      const result = normalizePost(datedSource, { config: run.config, now: run.options.now })
-      this.lastLoad.normalized++
-      results.set(source.path, result)
-      // A date found in git history is looked up again on every run: it is not in the file.
-      record.normalized =
-        datedSource === source
-          ? {
-              configHash: run.configHash,
-              isWhole: record.wholeHash !== undefined && record.wholeHash === record.hash,
-              now: run.now,
-              result: withoutBody(result),
-            }
-          : undefined
+      if (index % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop()
+      this.#normalizeOne(source, dated[index] ?? source, run, results)
     }
+  }
+
+  #normalizeOne(source: SourceFile, datedSource: SourceFile, run: Run, results: Map<string, NormalizeResult>): void {
+    const record = this.records.get(source.path) as PostRecord
+    const result = normalizePost(datedSource, { config: run.config, now: run.options.now })
+    this.lastLoad.normalized++
+    results.set(source.path, result)
+    // A date found in git history is looked up again on every run: it is not in the file.
+    record.normalized =
+      datedSource === source
+        ? {
+            configHash: run.configHash,
+            isWhole: record.wholeHash !== undefined && record.wholeHash === record.hash,
+            now: run.now,
+            result: withoutBody(result),
+          }
+        : undefined
   }
 
   /**
@@ -452,8 +443,6 @@ interface Run {
   config: ResolvedConfig
   configHash: string
   now: number
-  /** Texts read in this run: heads, or whole files. */
-  texts: Map<string, SourceFile>
   options: LoadOptions
 }
 
