@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process'
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
@@ -51,4 +52,62 @@ describe('the compiled engine on thousands of posts', () => {
       }
     }
   }, 120_000)
+})
+
+/**
+ * The same scan on one thread and shared with a worker, on every fixture
+ * site (bad posts, odd dates, presets): the compiled PostStore is told to
+ * use a worker from the first file, so the worker's part, carried across
+ * as plain data, must give the same report and feeds as the main thread's.
+ */
+describe('the parallel scan', () => {
+  const FIXTURES = path.resolve(import.meta.dirname, 'fixtures')
+  // Cases whose posts are generated at test time (golden.test.ts) are left out: they are about size.
+  const cases = readdirSync(FIXTURES).filter(
+    (name) =>
+      existsSync(path.join(FIXTURES, name, 'kabar.config.json')) &&
+      !(
+        existsSync(path.join(FIXTURES, name, 'case.json')) &&
+        readFileSync(path.join(FIXTURES, name, 'case.json'), 'utf8').includes('"generate"')
+      ),
+  )
+
+  it.each(cases)('gives what one thread gives: %s', async (name) => {
+    const { runBuild } = (await import('../lib/build.js')) as unknown as typeof import('../src/build.js')
+    const { PostStore } = (await import(
+      '../lib/io/post-store.js'
+    )) as unknown as typeof import('../src/io/post-store.js')
+    const caseDir = path.join(FIXTURES, name)
+    const caseOptions = existsSync(path.join(caseDir, 'case.json'))
+      ? (JSON.parse(await readFile(path.join(caseDir, 'case.json'), 'utf8')) as { now?: string; generate?: unknown })
+      : {}
+    const {
+      now = '2026-01-01T00:00:00Z',
+      conformance: _conformance,
+      ...options
+    } = caseOptions as Record<string, unknown>
+    const outputs: Record<string, string>[] = []
+    const reports: unknown[] = []
+    const onOneThread = { fromFiles: Number.POSITIVE_INFINITY }
+    const onWorker = { fromFiles: 1, isWorkerOnly: true }
+    for (const parallelScan of [onOneThread, onWorker]) {
+      // A copy: a build writes its id manifest beside the config.
+      const siteCopy = await mkdtemp(path.join(os.tmpdir(), `kabar-scan-${name}-`))
+      await cp(caseDir, siteCopy, { recursive: true, filter: (source) => !source.includes(`${path.sep}expected`) })
+      const out = path.join(siteCopy, 'dist')
+      const posts = new PostStore({ cache: false, parallelScan })
+      const report = await runBuild({ ...options, cwd: siteCopy, out, now: new Date(String(now)) }, { posts })
+      reports.push(JSON.parse(JSON.stringify(report).replaceAll(siteCopy, '<site>')))
+      const files: Record<string, string> = {}
+      const written = existsSync(out) ? readdirSync(out, { recursive: true, encoding: 'utf8' }) : []
+      for (const file of written.sort()) {
+        const full = path.join(out, file)
+        if (statSync(full).isFile()) files[file] = await readFile(full, 'utf8')
+      }
+      outputs.push(files)
+      await rm(siteCopy, { recursive: true, force: true })
+    }
+    expect(reports[1]).toEqual(reports[0])
+    expect(outputs[1]).toEqual(outputs[0])
+  })
 })

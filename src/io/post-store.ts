@@ -8,13 +8,21 @@ import { type Selection, type SelectOptions, selectNormalized } from '../core/pi
 import type { Post, SourceFile } from '../core/post.js'
 import type { RenderResult } from '../core/render.js'
 import type { KabarError } from '../errors.js'
-import { needsFallbackDate } from './fallback-dates.js'
 import { errorCode } from './file-system.js'
 import { cacheFolderFor, PostCache } from './post-cache.js'
 import { type FileStamp, readPostHead, readPostWhole } from './read-head.js'
 import { isPostFileName, listPostPaths } from './read-posts.js'
 import { renderMany } from './render-pool.js'
 import { MemoryRenderStore, type RenderStore, renderKeyOf } from './render-store.js'
+import {
+  fromTransferredScan,
+  type ReadOutcome,
+  type ScannedFile,
+  type ScanSettings,
+  scanFile,
+  type TransferredScan,
+} from './scan-file.js'
+import { SCAN_CHUNK_SIZE, type ScanWorker, startScanWorker } from './scan-worker-client.js'
 
 /**
  * What a build knows about each post file between runs: when it was read,
@@ -128,6 +136,13 @@ export interface LoadCounts {
 
 /** Files handled between two yields to the event loop, so a server stays responsive during a build. */
 const YIELD_EVERY = 500
+/**
+ * Files to read that make a worker thread share the work: starting one costs
+ * about as much as reading and normalizing a thousand posts.
+ */
+const PARALLEL_SCAN_FROM = 2000
+/** Chunks between two yields to the event loop in a parallel scan. */
+const SCAN_YIELD_EVERY_CHUNKS = 8
 /** Heads offered to `configure`, for recognizing a generator from the first posts' frontmatter. */
 const SAMPLE_SIZE = 256
 
@@ -151,9 +166,12 @@ export class PostStore implements PostLoader {
   /** Keys of the renderings the last load used: all a memory-only store keeps. */
   #usedKeys = new Set<string>()
 
+  readonly #parallelScan: ParallelScanOptions
+
   /** `cache`: keep the records and renderings in `.cache/kabar/` beside the config, between processes. */
-  constructor(options: { cache?: boolean } = {}) {
+  constructor(options: { cache?: boolean; parallelScan?: ParallelScanOptions } = {}) {
     this.#useCache = options.cache ?? true
+    this.#parallelScan = options.parallelScan ?? {}
   }
 
   async load(baseConfig: ResolvedConfig, options: LoadOptions): Promise<LoadedPosts | undefined> {
@@ -274,6 +292,7 @@ export class PostStore implements PostLoader {
    * are unchanged (or, with `changes`, that no watcher named) is not read,
    * and its remembered result stands while the config is the same; any
    * other is read again, and its content hash decides whether it changed.
+   * Many files to read are shared with a worker thread (`#scanInParallel`).
    */
   async #scan(
     paths: readonly string[],
@@ -281,17 +300,20 @@ export class PostStore implements PostLoader {
     stamps: ReadonlyMap<string, FileStamp | undefined> | undefined,
   ): Promise<{ results: Map<string, NormalizeResult>; readWhole: Set<string> }> {
     const { config, options } = run
-    const results = new Map<string, NormalizeResult>()
-    const readWhole = new Set<string>()
+    const scan: ScanState = {
+      results: new Map(),
+      readWhole: new Set(),
+      needingDates: [],
+      settings: {
+        config,
+        now: options.now,
+        mayNeedDates: options.addFallbackDates !== undefined && config.dateFallback.length > 0,
+      },
+    }
     const named = options.changes === undefined ? undefined : new Set(options.changes.changed ?? [])
-    // Sources whose date must come from git: looked up together at the end, since git is slow to start.
-    const needingDates: SourceFile[] = []
-    const mayNeedDates = options.addFallbackDates !== undefined && config.dateFallback.length > 0
+    const toRead: [filePath: string, extent: 'head' | 'whole'][] = []
     for (const [index, filePath] of paths.entries()) {
-      if (index % YIELD_EVERY === YIELD_EVERY - 1) {
-        options.onProgress?.({ phase: 'read', done: index, total: paths.length })
-        await yieldToEventLoop()
-      }
+      if (index % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop()
       const known = this.records.get(filePath)
       const isFresh =
         known !== undefined &&
@@ -304,19 +326,86 @@ export class PostStore implements PostLoader {
         if (known.problem !== undefined) continue
         const remembered = rememberedResult(known, run)
         if (remembered !== undefined) {
-          results.set(filePath, remembered)
+          scan.results.set(filePath, remembered)
           continue
         }
       }
-      const extent = known?.normalized?.isWhole ? 'whole' : 'head'
-      const source = this.#read(filePath, extent, config)
-      if (source === undefined) continue
-      if (this.records.get(filePath)?.wholeHash !== undefined) readWhole.add(filePath)
-      if (mayNeedDates && needsFallbackDate(source)) needingDates.push(source)
-      else this.#normalizeOne(source, source, run, results)
+      toRead.push([filePath, known?.normalized?.isWhole ? 'whole' : 'head'])
     }
-    if (needingDates.length > 0) await this.#normalizeAll(needingDates, run, results)
-    return { results, readWhole }
+    const worker =
+      toRead.length >= (this.#parallelScan.fromFiles ?? PARALLEL_SCAN_FROM)
+        ? startScanWorker(toRead, scan.settings)
+        : undefined
+    if (worker === undefined) {
+      for (const [index, [filePath, extent]] of toRead.entries()) {
+        if (index % YIELD_EVERY === YIELD_EVERY - 1) {
+          options.onProgress?.({ phase: 'read', done: index, total: toRead.length })
+          await yieldToEventLoop()
+        }
+        this.#apply(filePath, scanFile(filePath, extent, scan.settings), run, scan)
+      }
+    } else {
+      await this.#scanInParallel(toRead, worker, run, scan)
+    }
+    if (scan.needingDates.length > 0) await this.#normalizeAll(scan.needingDates, run, scan.results)
+    return { results: scan.results, readWhole: scan.readWhole }
+  }
+
+  /**
+   * Reads and normalizes `files` on this thread and a worker at once, each
+   * taking chunks from a shared counter. Normalizing frontmatter is most of
+   * a cold build of many posts, and the second core is otherwise idle. Any
+   * chunk the worker did not hand back (it failed to start, or threw) is
+   * done here, so the outcome is the same as scanning on one thread.
+   */
+  async #scanInParallel(
+    files: readonly [filePath: string, extent: 'head' | 'whole'][],
+    worker: ScanWorker,
+    run: Run,
+    scan: ScanState,
+  ): Promise<void> {
+    const done = new Set<number>()
+    const chunkCount = Math.ceil(files.length / SCAN_CHUNK_SIZE)
+    const applyChunk = (
+      chunk: number,
+      scanned: (file: readonly [string, 'head' | 'whole'], index: number) => ScannedFile,
+    ) => {
+      const start = chunk * SCAN_CHUNK_SIZE
+      for (const [index, file] of files.slice(start, start + SCAN_CHUNK_SIZE).entries()) {
+        this.#apply(file[0], scanned(file, index), run, scan)
+      }
+      done.add(chunk)
+      run.options.onProgress?.({ phase: 'read', done: done.size * SCAN_CHUNK_SIZE, total: files.length })
+    }
+    worker.onChunk((chunk, scans) =>
+      applyChunk(chunk, (_file, index) => fromTransferredScan(scans[index] as TransferredScan)),
+    )
+    for (let taken = 0; this.#parallelScan.isWorkerOnly !== true; taken++) {
+      const chunk = worker.takeChunk()
+      if (chunk >= chunkCount) break
+      applyChunk(chunk, ([filePath, extent]) => scanFile(filePath, extent, scan.settings))
+      // Lets the worker's chunks in as they come, and a server answer requests.
+      if (taken % SCAN_YIELD_EVERY_CHUNKS === SCAN_YIELD_EVERY_CHUNKS - 1) await yieldToEventLoop()
+    }
+    await worker.finished
+    for (let chunk = 0; chunk < chunkCount; chunk++) {
+      if (!done.has(chunk)) applyChunk(chunk, ([filePath, extent]) => scanFile(filePath, extent, scan.settings))
+    }
+  }
+
+  /** Takes a scanned file into its record and the run's results. */
+  #apply(filePath: string, scanned: ScannedFile, run: Run, scan: ScanState): void {
+    const { read } = scanned
+    this.lastLoad.read++
+    const record = updatedRecord(this.records.get(filePath), read)
+    this.records.set(filePath, record)
+    if (read.kind === 'problem') return
+    if (read.isWhole) {
+      this.lastLoad.readWhole++
+      scan.readWhole.add(filePath)
+    }
+    if (scanned.needsDate !== undefined) scan.needingDates.push(scanned.needsDate)
+    else if (scanned.result !== undefined) this.#remember(record, scanned.result, run, scan.results, filePath)
   }
 
   /** Reads a file again and updates its record; its text when it is a post, to normalize at once. */
@@ -350,18 +439,30 @@ export class PostStore implements PostLoader {
   #normalizeOne(source: SourceFile, datedSource: SourceFile, run: Run, results: Map<string, NormalizeResult>): void {
     const record = this.records.get(source.path) as PostRecord
     const result = normalizePost(datedSource, { config: run.config, now: run.options.now })
-    this.lastLoad.normalized++
-    results.set(source.path, result)
     // A date found in git history is looked up again on every run: it is not in the file.
-    record.normalized =
-      datedSource === source
-        ? {
-            configHash: run.configHash,
-            isWhole: record.wholeHash !== undefined && record.wholeHash === record.hash,
-            now: run.now,
-            result: withoutBody(result),
-          }
-        : undefined
+    if (datedSource === source) this.#remember(record, result, run, results, source.path)
+    else {
+      this.lastLoad.normalized++
+      results.set(source.path, result)
+      record.normalized = undefined
+    }
+  }
+
+  #remember(
+    record: PostRecord,
+    result: NormalizeResult,
+    run: Run,
+    results: Map<string, NormalizeResult>,
+    filePath: string,
+  ): void {
+    this.lastLoad.normalized++
+    results.set(filePath, result)
+    record.normalized = {
+      configHash: run.configHash,
+      isWhole: record.wholeHash !== undefined && record.wholeHash === record.hash,
+      now: run.now,
+      result: withoutBody(result),
+    }
   }
 
   /**
@@ -438,6 +539,24 @@ export class PostStore implements PostLoader {
   }
 }
 
+/** When a worker thread shares the reading (tests lower the count, and can leave it all to the worker). */
+export interface ParallelScanOptions {
+  /** Files to read from which a worker is started. Default {@link PARALLEL_SCAN_FROM}. */
+  fromFiles?: number
+  /** The main thread reads nothing until the worker is done: only for tests of the worker's part. */
+  isWorkerOnly?: boolean
+}
+
+/** What a scan gathers. */
+interface ScanState {
+  results: Map<string, NormalizeResult>
+  /** Files read whole in this run. */
+  readWhole: Set<string>
+  /** Sources whose date must come from git: looked up together at the end, since git is slow to start. */
+  needingDates: SourceFile[]
+  settings: ScanSettings
+}
+
 /** One load's settled state. */
 interface Run {
   config: ResolvedConfig
@@ -490,11 +609,6 @@ function withoutBody(result: NormalizeResult): NormalizeResult {
 function fieldsKeyOf(post: Post): string {
   return JSON.stringify([post.url, post.file, post.bodyLine, post.summary ?? null])
 }
-
-/** What reading a file gave: its bytes' hash and whether they were all of it, or why it could not be read. */
-type ReadOutcome =
-  | { kind: 'source'; stamp: FileStamp; hash: string; isWhole: boolean }
-  | { kind: 'problem'; stamp: FileStamp | undefined; problem: KabarError }
 
 /**
  * The record after reading a file again. Unchanged bytes keep what was

@@ -1,0 +1,71 @@
+import { Worker } from 'node:worker_threads'
+import type { ScanSettings, TransferredScan } from './scan-file.js'
+import type { ScanWorkerData, ScanWorkerMessage } from './scan-worker.js'
+
+/** The scanning worker's script; `undefined` when running from TypeScript sources (tests), where workers cannot load it. */
+const WORKER_URL = import.meta.url.endsWith('.js') ? new URL('./scan-worker.js', import.meta.url) : undefined
+
+/** A scanning worker, seen from the thread that started it. */
+export interface ScanWorker {
+  /** Takes the next chunk for this thread: a number at or past the chunk count means none is left. */
+  takeChunk(): number
+  /** Called with each chunk the worker finishes, as its message arrives. */
+  onChunk(listener: (chunk: number, scans: readonly TransferredScan[]) => void): void
+  /** Settles (never rejects) when the worker is done or has failed; it is terminated then. */
+  finished: Promise<void>
+}
+
+/**
+ * Starts a worker scanning `files` alongside the caller; `undefined` when
+ * workers cannot run here or the config cannot cross to one (it is plain
+ * data, but a caller's config object might not be).
+ */
+export function startScanWorker(
+  files: readonly [filePath: string, extent: 'head' | 'whole'][],
+  settings: ScanSettings,
+): ScanWorker | undefined {
+  if (WORKER_URL === undefined) return undefined
+  const nextChunk = new SharedArrayBuffer(4)
+  const counter = new Int32Array(nextChunk)
+  const data: ScanWorkerData = {
+    config: settings.config,
+    now: settings.now.getTime(),
+    mayNeedDates: settings.mayNeedDates,
+    files: files as ScanWorkerData['files'],
+    chunkSize: SCAN_CHUNK_SIZE,
+    nextChunk,
+  }
+  let worker: Worker
+  try {
+    worker = new Worker(WORKER_URL, { workerData: data })
+  } catch {
+    return undefined
+  }
+  let listener: ((chunk: number, scans: readonly TransferredScan[]) => void) | undefined
+  const early: [number, TransferredScan[]][] = []
+  const finished = new Promise<void>((resolve) => {
+    const finish = () => {
+      // No chunk is taken any more: the caller does whatever the worker did not hand back.
+      Atomics.store(counter, 0, 2 ** 30)
+      void worker.terminate().finally(resolve)
+    }
+    worker.on('message', (message: ScanWorkerMessage) => {
+      if ('done' in message) finish()
+      else if (listener === undefined) early.push([message.chunk, message.scans])
+      else listener(message.chunk, message.scans)
+    })
+    worker.on('error', finish)
+    worker.on('exit', finish)
+  })
+  return {
+    takeChunk: () => Atomics.add(counter, 0, 1),
+    onChunk(callback) {
+      listener = callback
+      for (const [chunk, scans] of early.splice(0)) callback(chunk, scans)
+    },
+    finished,
+  }
+}
+
+/** Files a thread takes at a time. */
+export const SCAN_CHUNK_SIZE = 64
