@@ -14,9 +14,9 @@ import {
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { deserialize, serialize } from 'node:v8'
-import type { NormalizeResult } from '../core/normalize.js'
+import type { Post } from '../core/post.js'
 import type { RenderResult } from '../core/render.js'
-import type { NormalizedEntry, PostRecord } from './post-store.js'
+import type { PostRecord } from './post-store.js'
 import {
   fromStoredProblem,
   fromStoredRender,
@@ -57,22 +57,78 @@ interface RenderLocation {
   hash: string
 }
 
-interface StoredRecord {
-  path: string
-  size: number
-  mtimeMs: number
-  hash: string
-  wholeHash: string | undefined
-  isRacy: boolean
-  normalized:
-    | (Omit<NormalizedEntry, 'result'> & { post: NormalizeResult['post']; problems: StoredProblem[] })
-    | undefined
-  rendered: PostRecord['rendered']
+/**
+ * A record as stored: an array, not an object, and without what every
+ * record repeats (the post's `file` is the record's path, its empty body,
+ * an `id` equal to its URL, the config hash and clock of the run), so that
+ * writing 100,000 of them is half the bytes and a third of the reading.
+ */
+type StoredRecord = [
+  path: string,
+  size: number,
+  mtimeMs: number,
+  hash: string,
+  /** 0: not read whole; 1: the same as `hash`. */
+  wholeHash: string | 0 | 1,
+  isRacy: boolean,
+  normalized: StoredNormalized | 0,
+  rendered: NonNullable<PostRecord['rendered']> | 0,
+]
+
+type StoredNormalized = [
+  /** Index into the batch's config hashes. */
+  configHash: number,
+  isWhole: boolean,
+  /** Index into the batch's clocks. */
+  now: number,
+  post: StoredPost | 0,
+  problems: StoredProblem[],
+]
+
+/** The fields of a Post kept in the cache, in this order; `file`, `id` and `body` are added back on reading. */
+const POST_FIELDS = [
+  'slug',
+  'title',
+  'date',
+  'updated',
+  'url',
+  'authors',
+  'tags',
+  'summary',
+  'image',
+  'isDraft',
+  'excludedBecause',
+  'lang',
+  'content',
+  'bodyLine',
+] as const satisfies readonly (keyof Post)[]
+/** A field added to Post must be added to POST_FIELDS (or to those rebuilt on reading), or this fails to compile. */
+const _EVERY_POST_FIELD_STORED: Exclude<keyof Post, (typeof POST_FIELDS)[number] | 'file' | 'id' | 'body'> extends never
+  ? true
+  : false = true
+
+/** POST_FIELDS' values, then the id when it is not the URL. */
+type StoredPost = unknown[]
+
+/** Records are written in batches, each serialized on its own: the index is never one 100 MB buffer. */
+const RECORDS_PER_BATCH = 4096
+
+interface RecordBatch {
+  configHashes: string[]
+  nows: number[]
+  records: StoredRecord[]
+}
+
+interface IndexHeader {
+  version: string
+  renders: [key: string, location: RenderLocation][]
+  batches: number
 }
 
 interface IndexPayload {
   version: string
-  records: StoredRecord[]
+  records: PostRecord[]
+  paths: string[]
   renders: [key: string, location: RenderLocation][]
 }
 
@@ -103,7 +159,7 @@ export class PostCache implements RenderStore {
     const records = new Map<string, PostRecord>()
     const locations = new Map<string, RenderLocation>()
     if (payload !== undefined && payload.version === cacheVersion()) {
-      for (const stored of payload.records) records.set(stored.path, fromStoredRecord(stored))
+      for (const [index, record] of payload.records.entries()) records.set(payload.paths[index] as string, record)
       for (const [key, location] of payload.renders) locations.set(key, location)
     }
     return new PostCache(folder, records, locations)
@@ -152,11 +208,7 @@ export class PostCache implements RenderStore {
       for (const key of this.#locations.keys()) if (!liveKeys.has(key)) this.#locations.delete(key)
       this.#fresh.clear()
       this.#read.clear()
-      writeIndex(this.folder, {
-        version: cacheVersion(),
-        records: [...records].flatMap(([filePath, record]) => toStoredRecord(filePath, record) ?? []),
-        renders: [...this.#locations],
-      })
+      writeIndex(this.folder, records, { version: cacheVersion(), renders: [...this.#locations], batches: 0 })
       this.#removeUnusedSegments()
     } catch {
       // A read-only or full disk: the build itself is not affected.
@@ -204,31 +256,93 @@ export class PostCache implements RenderStore {
   }
 }
 
+/**
+ * The index: MAGIC, then frames of [byte length (4), SHA-1 (20), v8-serialized
+ * value]: the header, then the record batches. Any frame that does not match
+ * its hash, or a missing one, makes the whole index unused.
+ */
 function readIndex(file: string): IndexPayload | undefined {
   try {
     const bytes = readFileSync(file)
-    const start = MAGIC.length + HASH_BYTES
     if (!bytes.subarray(0, MAGIC.length).equals(MAGIC)) return undefined
-    const payload = bytes.subarray(start)
-    if (!createHash('sha1').update(payload).digest().equals(bytes.subarray(MAGIC.length, start))) return undefined
-    const value = deserialize(payload) as IndexPayload
-    return Array.isArray(value.records) && Array.isArray(value.renders) ? value : undefined
+    let offset = MAGIC.length
+    const nextFrame = (): unknown => {
+      if (offset + 4 + HASH_BYTES > bytes.length) throw new Error('truncated')
+      const length = bytes.readUInt32LE(offset)
+      const hash = bytes.subarray(offset + 4, offset + 4 + HASH_BYTES)
+      const payload = bytes.subarray(offset + 4 + HASH_BYTES, offset + 4 + HASH_BYTES + length)
+      offset += 4 + HASH_BYTES + length
+      if (payload.length !== length || !createHash('sha1').update(payload).digest().equals(hash)) {
+        throw new Error('damaged')
+      }
+      return deserialize(payload)
+    }
+    const header = nextFrame() as IndexHeader
+    if (header.version !== cacheVersion() || !Array.isArray(header.renders)) return undefined
+    const payload: IndexPayload = { version: header.version, renders: header.renders, records: [], paths: [] }
+    for (let batch = 0; batch < header.batches; batch++) {
+      const { configHashes, nows, records } = nextFrame() as RecordBatch
+      for (const stored of records) {
+        payload.paths.push(stored[0])
+        payload.records.push(fromStoredRecord(stored, configHashes, nows))
+      }
+    }
+    return offset === bytes.length ? payload : undefined
   } catch {
     return undefined
   }
 }
 
-function writeIndex(folder: string, payload: IndexPayload): void {
-  const bytes = serialize(payload)
+function writeIndex(folder: string, records: ReadonlyMap<string, PostRecord>, header: IndexHeader): void {
+  const batches: RecordBatch[] = []
+  let batch: RecordBatch | undefined
+  const tables = { configHashes: new Map<string, number>(), nows: new Map<number, number>() }
+  for (const [filePath, record] of records) {
+    if (batch === undefined || batch.records.length === RECORDS_PER_BATCH) {
+      batch = { configHashes: [], nows: [], records: [] }
+      batches.push(batch)
+      tables.configHashes.clear()
+      tables.nows.clear()
+    }
+    const stored = toStoredRecord(
+      filePath,
+      record,
+      (configHash) => indexIn(tables.configHashes, batch?.configHashes as string[], configHash),
+      (now) => indexIn(tables.nows, batch?.nows as number[], now),
+    )
+    if (stored !== undefined) batch.records.push(stored)
+  }
   const temp = path.join(folder, `.${INDEX_FILE}-${randomBytes(4).toString('hex')}.tmp`)
-  // Not joined into one buffer: at 100,000 posts the index is about 90 MB.
   const descriptor = openSync(temp, 'w')
   try {
-    for (const part of [MAGIC, createHash('sha1').update(bytes).digest(), bytes]) writeSync(descriptor, part)
+    writeSync(descriptor, MAGIC)
+    const writeFrame = (value: unknown) => {
+      const bytes = serialize(value)
+      const length = Buffer.alloc(4)
+      length.writeUInt32LE(bytes.length)
+      for (const part of [length, createHash('sha1').update(bytes).digest(), bytes]) writeSync(descriptor, part)
+    }
+    writeFrame({ ...header, batches: batches.length })
+    // Each batch serialized and let go in turn.
+    for (const [index, each] of batches.entries()) {
+      writeFrame(each)
+      batches[index] = { configHashes: [], nows: [], records: [] }
+    }
   } finally {
     closeSync(descriptor)
   }
   renameSync(temp, path.join(folder, INDEX_FILE))
+}
+
+/** The index of `value` in a batch's table, added when new. */
+function indexIn<T>(indexes: Map<T, number>, table: T[], value: T): number {
+  let index = indexes.get(value)
+  if (index === undefined) {
+    index = table.length
+    table.push(value)
+    indexes.set(value, index)
+  }
+  return index
 }
 
 function readRender(folder: string, location: RenderLocation): RenderResult | undefined {
@@ -246,50 +360,72 @@ function readRender(folder: string, location: RenderLocation): RenderResult | un
   }
 }
 
-function toStoredRecord(filePath: string, record: PostRecord): StoredRecord | undefined {
+function toStoredRecord(
+  filePath: string,
+  record: PostRecord,
+  configHashIndex: (configHash: string) => number,
+  nowIndex: (now: number) => number,
+): StoredRecord | undefined {
   // A file that could not be read is read again next time, whatever its time says.
   if (record.stamp === undefined || record.problem !== undefined) return undefined
   const normalized = record.normalized
+  const post = normalized?.result.post
+  return [
+    filePath,
+    record.stamp.size,
+    record.stamp.mtimeMs,
+    record.hash,
+    record.wholeHash === undefined ? 0 : record.wholeHash === record.hash ? 1 : record.wholeHash,
+    record.isRacy,
+    normalized === undefined
+      ? 0
+      : [
+          configHashIndex(normalized.configHash),
+          normalized.isWhole,
+          nowIndex(normalized.now),
+          post === undefined ? 0 : toStoredPost(post),
+          normalized.result.problems.map(toStoredProblem),
+        ],
+    record.rendered ?? 0,
+  ]
+}
+
+function fromStoredRecord(stored: StoredRecord, configHashes: readonly string[], nows: readonly number[]): PostRecord {
+  const [filePath, size, mtimeMs, hash, wholeHash, isRacy, normalized, rendered] = stored
   return {
-    path: filePath,
-    size: record.stamp.size,
-    mtimeMs: record.stamp.mtimeMs,
-    hash: record.hash,
-    wholeHash: record.wholeHash,
-    isRacy: record.isRacy,
+    stamp: { size, mtimeMs },
+    isRacy,
+    problem: undefined,
+    hash,
+    wholeHash: wholeHash === 0 ? undefined : wholeHash === 1 ? hash : wholeHash,
     normalized:
-      normalized === undefined
+      normalized === 0
         ? undefined
         : {
-            configHash: normalized.configHash,
-            isWhole: normalized.isWhole,
-            now: normalized.now,
-            post: normalized.result.post,
-            problems: normalized.result.problems.map(toStoredProblem),
+            configHash: configHashes[normalized[0]] as string,
+            isWhole: normalized[1],
+            now: nows[normalized[2]] as number,
+            result: {
+              post: normalized[3] === 0 ? undefined : fromStoredPost(normalized[3], filePath),
+              problems: normalized[4].map(fromStoredProblem),
+            },
           },
-    rendered: record.rendered,
+    rendered: rendered === 0 ? undefined : rendered,
   }
 }
 
-function fromStoredRecord(stored: StoredRecord): PostRecord {
-  const normalized = stored.normalized
-  return {
-    stamp: { size: stored.size, mtimeMs: stored.mtimeMs },
-    isRacy: stored.isRacy,
-    problem: undefined,
-    hash: stored.hash,
-    wholeHash: stored.wholeHash,
-    normalized:
-      normalized === undefined
-        ? undefined
-        : {
-            configHash: normalized.configHash,
-            isWhole: normalized.isWhole,
-            now: normalized.now,
-            result: { post: normalized.post, problems: normalized.problems.map(fromStoredProblem) },
-          },
-    rendered: stored.rendered,
-  }
+function toStoredPost(post: Post): StoredPost {
+  const stored: unknown[] = POST_FIELDS.map((field) => post[field])
+  if (post.id !== post.url) stored.push(post.id)
+  return stored
+}
+
+function fromStoredPost(stored: StoredPost, filePath: string): Post {
+  const post: Record<string, unknown> = { file: filePath }
+  for (const [index, field] of POST_FIELDS.entries()) post[field] = stored[index]
+  post.id = stored.length > POST_FIELDS.length ? stored[POST_FIELDS.length] : post.url
+  post.body = ''
+  return post as unknown as Post
 }
 
 function hashOf(bytes: Uint8Array): string {
