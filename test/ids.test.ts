@@ -4,6 +4,8 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import type { Post } from '../src/core/post.js'
+import { idManifestText } from '../src/io/id-manifest.js'
 import { changeConfig, copySampleSite, removeSite, runKabar } from './helpers/temp-site.js'
 
 /**
@@ -113,6 +115,46 @@ describe('the id manifest', () => {
     site = await copySampleSite({ idManifest: false })
     await runKabar(site, 'build')
     expect(existsSync(path.join(site, 'kabar.ids.json'))).toBe(false)
+  })
+})
+
+describe('the id manifest text', () => {
+  // Built entry by entry for speed; it must stay exactly what JSON.stringify wrote before,
+  // or every project's committed manifest would change on upgrade.
+  const post = (file: string, id: string, title: string, date: string) =>
+    ({ file, id, title, date: new Date(date) }) as unknown as Post
+  const stringified = (entries: [string, Post][]) =>
+    `${JSON.stringify(
+      {
+        '//': 'Ids kabar has published, by post file. Commit this file: a build that would change one of these ids warns (fails with --strict).',
+        version: 1,
+        posts: Object.fromEntries(
+          entries.map(([file, p]) => [file, { id: p.id, date: p.date.toISOString(), title: p.title }]),
+        ),
+      },
+      null,
+      2,
+    )}\n`
+
+  it('is what JSON.stringify(manifest, null, 2) writes, in file order, with escapes', () => {
+    const site = path.resolve('/site')
+    const b = post(
+      path.join(site, 'posts', 'b "kutip".md'),
+      'https://x.example/b/',
+      'Judul "kutip" \\ ✓\u2028',
+      '2025-02-25T01:02:03Z',
+    )
+    const a = post(path.join(site, 'posts', '2025', 'a.md'), 'tag:x.example,2025:a', 'Kabar', '2025-01-01T00:00:00Z')
+    const outside = post(path.resolve('/elsewhere/c.md'), 'https://x.example/c/', 'C', '2024-12-31T23:59:59Z')
+    const text = idManifestText(path.join(site, 'kabar.ids.json'), [b, a, outside])
+    expect(text).toBe(
+      stringified([
+        ['../elsewhere/c.md', outside],
+        ['posts/2025/a.md', a],
+        ['posts/b "kutip".md', b],
+      ]),
+    )
+    expect(idManifestText(path.join(site, 'kabar.ids.json'), [])).toBe(stringified([]))
   })
 })
 
