@@ -16,7 +16,7 @@ import { loadConfig } from './io/load-config.js'
 import { type LoadedPosts, type LoadProgress, type PostLoader, PostStore } from './io/post-store.js'
 import { checkPublishedIds } from './io/published-ids.js'
 import { readPosts } from './io/read-posts.js'
-import { writeOutputs } from './io/write-outputs.js'
+import { measureOutputs, type WriteResult, writeOutputs } from './io/write-outputs.js'
 
 /** What `build()` accepts: the CLI flags, as a library call. */
 export interface BuildOptions {
@@ -210,9 +210,12 @@ export async function runBuild(options: BuildOptions, context: BuildContext): Pr
     if (!hasErrors(problems)) {
       const images = await readImageSizes(postsInOutputs(selection.published, config), options.fileSystem)
       problems.push(...images.warnings)
-      const rendered = renderOutputs(selection.published, config, images.sizes, loaded.render)
-      problems.push(...rendered.warnings)
-      for (const [name, count] of rendered.feeds) report.feeds[name] = count
+      const outputs = renderOutputs(selection.published, config, images.sizes, loaded.render)
+      problems.push(...outputs.warnings)
+      // Size warnings come once the files are made, one at a time while they are written; in the report
+      // they stand where they always have, after the renderings' warnings.
+      const sizeWarningsAt = problems.length
+      for (const [name, count] of outputs.feeds) report.feeds[name] = count
       problems.push(
         ...(await checkPublishedIds(config, selection.published, {
           cwd,
@@ -220,17 +223,32 @@ export async function runBuild(options: BuildOptions, context: BuildContext): Pr
           fileSystem: options.fileSystem,
         })),
       )
-      const blocked = hasErrors(problems) || (options.strict === true && problems.length > 0)
-      if (!blocked && options.dryRun !== true) {
-        const written = await writeOutputs(
-          config.outDir,
-          rendered.files,
-          options.fileSystem ? { fileSystem: options.fileSystem } : {},
-        )
+      const isBlocked = () => hasErrors(problems) || (options.strict === true && problems.length > 0)
+      const writeOptions = {
+        ...(options.fileSystem && { fileSystem: options.fileSystem }),
+        records: context.memo?.outputRecords(config.configPath),
+      }
+      let written: WriteResult | undefined
+      try {
+        if (isBlocked() || options.dryRun === true) await measureOutputs(config.outDir, outputs.files, writeOptions)
+        else {
+          written = await writeOutputs(config.outDir, outputs.files, {
+            ...writeOptions,
+            shouldReplace: () => options.strict !== true || outputs.sizeWarnings().length === 0,
+          })
+        }
+      } finally {
+        problems.splice(sizeWarningsAt, 0, ...outputs.sizeWarnings())
+      }
+      if (written?.isReplaced === true) {
         report.written = written.written
         report.unchanged = written.unchanged
         if (memo !== undefined && loaded.fingerprint !== undefined && config.activePreset === undefined) {
-          const files = filesReportedOn(config, rendered.files.keys(), postsInOutputs(selection.published, config))
+          const files = filesReportedOn(
+            config,
+            outputs.files.map((file) => file.name),
+            postsInOutputs(selection.published, config),
+          )
           toRemember = {
             key: memoKey(loaded.fingerprint, memoOptions),
             files,

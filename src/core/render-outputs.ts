@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import path from 'node:path'
 import { type KabarError, kabarWarning } from '../errors.js'
 import { type BrowserView, serializeHtml } from '../formats/html.js'
@@ -17,17 +18,49 @@ import { canonicalUrl } from './urls.js'
  * its RFC 5005 archive pages, the per-tag and per-author feeds, the browser
  * view and the OPML list. Each post is rendered once, however many files
  * show it; `render` lets a caller bring its own (cached) renderer.
+ *
+ * Files are produced on demand, one at a time, not returned as strings: a
+ * full archive of 10,000 posts makes three feeds of about 100 MB each, and
+ * holding them all at once (plus their bytes) took gigabytes. A list of
+ * producers rather than a callback or a one-pass generator, so that a writer
+ * can ask a file what it is made from (`inputsHash`) and skip serializing it
+ * when the file on disk was written from the same, and so that the report
+ * can still measure files a failed write never reached. Only small closures
+ * stay alive: each string lives from `contents()` until it is written.
  */
 export interface RenderedOutputs {
-  /** Path inside the output folder (with `/`) → contents. */
-  files: Map<string, string>
+  /** Every file, in the order it is written. */
+  files: OutputFile[]
   /** Items in each feed file, by path. */
   feeds: Map<string, number>
+  /** The plan's and the renderings' warnings: known before anything is serialized. */
   warnings: KabarError[]
+  /** Feeds over `FEED_SIZE_WARNING_BYTES`, in file order; serializes any feed whose size is not known yet. */
+  sizeWarnings(): KabarError[]
+}
+
+/** One output file, serialized only when asked. */
+export interface OutputFile {
+  /** Path inside the output folder, with `/`. */
+  readonly name: string
+  /**
+   * A hash of everything the file's bytes are made from, but kabar's own
+   * code (the caller keeps that apart): the feed model, every post's
+   * rendering in it, and the format. Equal hashes give equal bytes.
+   * `undefined` for the small files that are not worth it (browser view, OPML).
+   */
+  inputsHash(): string | undefined
+  /** Serializes the file, and records its size. */
+  contents(): string
+  /** Size in bytes once known: set by `contents()`, or by a writer that found the file on disk as these inputs write it. */
+  size: number | undefined
 }
 
 /** Above this many bytes many readers and aggregators truncate or refuse a feed. */
 export const FEED_SIZE_WARNING_BYTES = 1024 * 1024
+
+/** Bumped when a file's bytes come to depend on something `inputsHash` does not cover. */
+const INPUTS_HASH_VERSION = 1
 
 export function renderOutputs(
   published: readonly Post[],
@@ -49,6 +82,10 @@ export function renderOutputs(
       }
       return result
     })
+  // Every post is rendered before anything is serialized, in the order the files show them:
+  // its warnings are in the report whether or not a file is serialized, and in the same order.
+  const topics = [...plan.tags, ...plan.authors]
+  for (const posts of [plan.main.posts, ...plan.archivePages, ...topics.map((set) => set.posts)]) rendered(posts)
   const modelOf = (set: FeedSet): FeedModel => ({
     ...buildFeedModel(config, rendered(set.posts), imageSizes),
     title: set.title,
@@ -56,43 +93,101 @@ export function renderOutputs(
     feedUrls: set.urls,
   })
 
-  const outputs: RenderedOutputs = { files: new Map(), feeds: new Map(), warnings }
-  const addFeed = (folderOrPath: string | ((format: FormatName) => string), model: FeedModel) => {
+  const files: OutputFile[] = []
+  const feeds = new Map<string, number>()
+  const addFeed = (
+    folderOrPath: string | ((format: FormatName) => string),
+    itemCount: number,
+    makeModel: () => FeedModel,
+  ) => {
+    // One model and one hash of it for the feed's formats, made when the first one asks.
+    let model: FeedModel | undefined
+    let modelHash: string | undefined
+    const modelNow = () => {
+      model ??= makeModel()
+      return model
+    }
     for (const format of enabledFormats(config)) {
       const name =
         typeof folderOrPath === 'string'
           ? feedFilePath(folderOrPath, config.output[format] ?? '')
           : folderOrPath(format)
-      outputs.files.set(name, formats[format](model))
-      outputs.feeds.set(name, model.items.length)
+      feeds.set(name, itemCount)
+      files.push(
+        outputFile(
+          name,
+          () => formats[format](modelNow()),
+          () => {
+            modelHash ??= hashFeedModel(modelNow())
+            return `${format}:${modelHash}`
+          },
+        ),
+      )
     }
   }
 
   const pageUrls = archivePageUrls(config)
-  const mainModel = modelOf(plan.main)
   const pageCount = plan.archivePages.length
-  addFeed(plan.main.folder, {
-    ...mainModel,
+  addFeed(plan.main.folder, plan.main.posts.length, () => ({
+    ...modelOf(plan.main),
     archive:
       pageCount === 0
         ? undefined
         : { isPage: false, previous: pageUrls(pageCount), next: undefined, current: undefined },
-  })
+  }))
   plan.archivePages.forEach((posts, index) => {
     const page = index + 1
-    addFeed((format) => archivePagePath(page, format), archivePageModel(config, rendered(posts), imageSizes, page))
+    addFeed(
+      (format) => archivePagePath(page, format),
+      posts.length,
+      () => archivePageModel(config, rendered(posts), imageSizes, page),
+    )
   })
-  for (const set of [...plan.tags, ...plan.authors]) addFeed(set.folder, modelOf(set))
+  for (const set of topics) addFeed(set.folder, set.posts.length, () => modelOf(set))
 
   if (config.output.html !== undefined) {
-    outputs.files.set(config.output.html, serializeHtml(browserView(mainModel, plan, config)))
+    files.push(outputFile(config.output.html, () => serializeHtml(browserView(modelOf(plan.main), plan, config))))
   }
   if (config.output.opml !== undefined) {
-    const feeds = [plan.main, ...plan.tags, ...plan.authors]
-    outputs.files.set(config.output.opml, serializeOpml({ title: config.site.title, homeUrl: config.site.url, feeds }))
+    const feedSets = [plan.main, ...plan.tags, ...plan.authors]
+    files.push(
+      outputFile(config.output.opml, () =>
+        serializeOpml({ title: config.site.title, homeUrl: config.site.url, feeds: feedSets }),
+      ),
+    )
   }
-  warnings.push(...sizeWarnings(outputs, config))
-  return outputs
+  return { files, feeds, warnings, sizeWarnings: () => sizeWarnings(files, feeds, config) }
+}
+
+function outputFile(name: string, serialize: () => string, inputsHash?: () => string): OutputFile {
+  const file: OutputFile = {
+    name,
+    size: undefined,
+    inputsHash: () => inputsHash?.(),
+    contents: () => {
+      const text = serialize()
+      file.size = Buffer.byteLength(text, 'utf8')
+      return text
+    },
+  }
+  return file
+}
+
+/**
+ * A hash of a feed model: every field the formats read. The HTML of each
+ * item goes to the hash as it is (a full archive's is 100 MB: hashing it
+ * costs a tenth of serializing it); the rest as JSON.
+ */
+export function hashFeedModel(model: FeedModel): string {
+  const hash = createHash('sha1')
+  const { items, ...feed } = model
+  hash.update(`${INPUTS_HASH_VERSION}\0${JSON.stringify(feed)}\0${items.length}\0`)
+  for (const { contentHtml, ...item } of items) {
+    hash.update(JSON.stringify(item))
+    if (contentHtml === undefined) hash.update('\0-\0')
+    else hash.update(`\0${contentHtml.length}\0`).update(contentHtml)
+  }
+  return hash.digest('base64url')
 }
 
 /** The posts some output shows, newest first: the ones whose images need sizes. */
@@ -146,17 +241,23 @@ function browserView(feed: FeedModel, plan: FeedPlan, config: ResolvedConfig): B
   return { feed, timezone: config.site.timezone, tags: plan.tags, authors: plan.authors }
 }
 
-function sizeWarnings(outputs: RenderedOutputs, config: ResolvedConfig): KabarError[] {
+function sizeWarnings(
+  files: readonly OutputFile[],
+  feeds: ReadonlyMap<string, number>,
+  config: ResolvedConfig,
+): KabarError[] {
   const warnings: KabarError[] = []
-  for (const name of outputs.feeds.keys()) {
-    const bytes = Buffer.byteLength(outputs.files.get(name) ?? '', 'utf8')
+  for (const file of files) {
+    if (!feeds.has(file.name)) continue
+    if (file.size === undefined) file.contents()
+    const bytes = file.size ?? 0
     if (bytes <= FEED_SIZE_WARNING_BYTES) continue
     const size = (bytes / (1024 * 1024)).toFixed(1)
     warnings.push(
       kabarWarning(
         'FEED_TOO_LARGE',
-        `${name} is ${size} MB: many readers and aggregators truncate or refuse feeds over 1 MB — lower "limit", turn on "archive", or publish summaries ("content": "summary")`,
-        { file: path.join(config.outDir, ...name.split('/')) },
+        `${file.name} is ${size} MB: many readers and aggregators truncate or refuse feeds over 1 MB — lower "limit", turn on "archive", or publish summaries ("content": "summary")`,
+        { file: path.join(config.outDir, ...file.name.split('/')) },
       ),
     )
   }

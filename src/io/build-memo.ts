@@ -4,6 +4,7 @@ import path from 'node:path'
 import { deserialize, serialize } from 'node:v8'
 import type { BuildReport } from '../build.js'
 import { cacheFolderFor, cacheVersion } from './post-cache.js'
+import type { OutputRecord, OutputRecords } from './write-outputs.js'
 
 /**
  * The last build's report, in the post cache's folder, with what it was
@@ -14,6 +15,9 @@ import { cacheFolderFor, cacheVersion } from './post-cache.js'
  */
 
 const MEMO_FILE = 'build.bin'
+const OUTPUTS_FILE = 'outputs.bin'
+const OUTPUTS_MAGIC = Buffer.from('kabar outputs 1\n')
+const HASH_BYTES = 20
 
 /** A file the report depends on besides the posts: an output, an image, the id manifest. */
 type Stamp = [file: string, size: number, mtimeMs: number]
@@ -29,6 +33,7 @@ interface BuildMemo {
 export class BuildMemoStore {
   /** The last memo read or written, by config file. */
   readonly #memos = new Map<string, BuildMemo | undefined>()
+  readonly #outputs = new Map<string, OutputRecordStore>()
 
   /** Whether there is a last build to compare with: without one, no build needs its posts stat'ed for `replay`. */
   has(configPath: string): boolean {
@@ -42,6 +47,20 @@ export class BuildMemoStore {
     if (memo.validUntil !== undefined && now.getTime() >= memo.validUntil) return undefined
     if (!memo.files.every(([file, size, mtimeMs]) => isSameStamp(stampOf(file), size, mtimeMs))) return undefined
     return { ...memo.report, written: [], unchanged: [...memo.report.written, ...memo.report.unchanged] }
+  }
+
+  /**
+   * What the builds of this config wrote: for each feed file, the hash of
+   * what it was serialized from and its size and time as written
+   * (write-outputs.ts skips a file whose inputs and stamp are the same).
+   */
+  outputRecords(configPath: string): OutputRecordStore {
+    let records = this.#outputs.get(configPath)
+    if (records === undefined) {
+      records = OutputRecordStore.open(path.join(cacheFolderFor(configPath), OUTPUTS_FILE))
+      this.#outputs.set(configPath, records)
+    }
+    return records
   }
 
   #memoOf(configPath: string): BuildMemo | undefined {
@@ -105,4 +124,72 @@ function stampOf(file: string): [size: number, mtimeMs: number] {
 
 function isSameStamp([size, mtimeMs]: [number, number], expectedSize: number, expectedTime: number): boolean {
   return size === expectedSize && (size === -1 || mtimeMs === expectedTime)
+}
+
+/**
+ * The output records file, `outputs.bin` beside the build memo: for each
+ * feed file written, the hash of its inputs (render-outputs.ts) and its
+ * size and time just after it was written. It belongs to one kabar (the
+ * hash covers the model, not the code that serializes it), carries a hash
+ * of its bytes, and is ignored whole when either does not match.
+ */
+export class OutputRecordStore implements OutputRecords {
+  readonly #file: string
+  readonly #records: Map<string, OutputRecord>
+
+  private constructor(file: string, records: Map<string, OutputRecord>) {
+    this.#file = file
+    this.#records = records
+  }
+
+  static open(file: string): OutputRecordStore {
+    return new OutputRecordStore(file, readOutputRecords(file) ?? new Map())
+  }
+
+  get(target: string): OutputRecord | undefined {
+    return this.#records.get(target)
+  }
+
+  /** Records this build's files in `outDir`, forgets any other there, and saves; never throws. */
+  replaceIn(outDir: string, records: ReadonlyMap<string, OutputRecord>): void {
+    const inside = outDir.endsWith(path.sep) ? outDir : `${outDir}${path.sep}`
+    for (const target of this.#records.keys()) if (target.startsWith(inside)) this.#records.delete(target)
+    for (const [target, record] of records) this.#records.set(target, record)
+    try {
+      const payload = serialize({
+        version: cacheVersion(),
+        records: [...this.#records].map(([target, { hash, size, mtimeMs }]) => [target, hash, size, mtimeMs]),
+      })
+      const bytes = Buffer.concat([OUTPUTS_MAGIC, createHash('sha1').update(payload).digest(), payload])
+      mkdirSync(path.dirname(this.#file), { recursive: true })
+      const temp = `${this.#file}-${randomBytes(4).toString('hex')}.tmp`
+      writeFileSync(temp, bytes)
+      renameSync(temp, this.#file)
+    } catch {
+      // The next build serializes every file again.
+    }
+  }
+}
+
+function readOutputRecords(file: string): Map<string, OutputRecord> | undefined {
+  try {
+    const bytes = readFileSync(file)
+    if (!bytes.subarray(0, OUTPUTS_MAGIC.length).equals(OUTPUTS_MAGIC)) return undefined
+    const payload = bytes.subarray(OUTPUTS_MAGIC.length + HASH_BYTES)
+    const hash = bytes.subarray(OUTPUTS_MAGIC.length, OUTPUTS_MAGIC.length + HASH_BYTES)
+    if (!createHash('sha1').update(payload).digest().equals(hash)) return undefined
+    const stored = deserialize(payload) as { version?: unknown; records?: unknown }
+    if (stored.version !== cacheVersion() || !Array.isArray(stored.records)) return undefined
+    const records = new Map<string, OutputRecord>()
+    for (const entry of stored.records as unknown[]) {
+      if (!Array.isArray(entry)) return undefined
+      const [target, hash, size, mtimeMs] = entry as unknown[]
+      if (typeof target !== 'string' || typeof hash !== 'string') return undefined
+      if (typeof size !== 'number' || typeof mtimeMs !== 'number') return undefined
+      records.set(target, { hash, size, mtimeMs })
+    }
+    return records
+  } catch {
+    return undefined
+  }
 }

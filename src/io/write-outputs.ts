@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto'
+import { rmdir } from 'node:fs/promises'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import type { OutputFile } from '../core/render-outputs.js'
 import { KabarError } from '../errors.js'
 import { errorCode, type FileSystem, nodeFileSystem } from './file-system.js'
 
@@ -9,6 +11,38 @@ export interface WriteResult {
   written: string[]
   /** Files whose bytes were already right: not touched, mtime kept. */
   unchanged: string[]
+  /** `false` when `shouldReplace` said no: nothing was replaced, and both lists are empty. */
+  isReplaced: boolean
+}
+
+/** A file written by an earlier build: the hash of its inputs, and its size and time as written. */
+export interface OutputRecord {
+  hash: string
+  size: number
+  mtimeMs: number
+}
+
+/** What earlier builds wrote, by absolute path (kept by build-memo.ts). */
+export interface OutputRecords {
+  get(target: string): OutputRecord | undefined
+  /** Records this build's files in `outDir`, forgetting any other there. */
+  replaceIn(outDir: string, records: ReadonlyMap<string, OutputRecord>): void
+}
+
+export interface WriteOptions {
+  fileSystem?: FileSystem
+  /**
+   * What earlier builds wrote: a file whose inputs hash the same, and which
+   * is on disk with the size and time it was written with, is not serialized
+   * again. Brought up to date after a write that went through.
+   */
+  records?: OutputRecords | undefined
+  /**
+   * Asked once every temp file is written, before the first rename (a
+   * `--strict` build learns the feeds' sizes only by making them): `false`
+   * removes the temp files and replaces nothing.
+   */
+  shouldReplace?: (() => boolean) | undefined
 }
 
 const LOCK_NAME = '.kabar.lock'
@@ -17,6 +51,8 @@ const TEMP_SUFFIX = '.tmp'
 /** How long a second build waits for the first one to finish writing. */
 const LOCK_TIMEOUT_MS = 60_000
 const LOCK_POLL_MS = 25
+/** UTF-16 units compared at a time with a file on disk: at most 3 MiB of bytes. */
+const COMPARE_CHUNK = 1024 * 1024
 
 /**
  * Writes feed files into `outDir` so that a reader polling at any moment sees
@@ -25,13 +61,19 @@ const LOCK_POLL_MS = 25
  * flushed, then renamed over the old one. All temp files are written before
  * any rename, so a full disk leaves every old feed in place.
  *
+ * Files are serialized one at a time, compared with the file on disk
+ * (by size, then chunk by chunk), and written to their temp file; each
+ * string is let go before the next file is made, so a full archive holds
+ * one feed in memory, not all of them. A file whose inputs and stamp match
+ * `records` is not serialized at all.
+ *
  * A lock file keeps two builds (a publish hook firing twice) from
  * interleaving; temp files left by a killed run are removed under the lock.
  */
 export async function writeOutputs(
   outDir: string,
-  files: ReadonlyMap<string, string>,
-  options: { fileSystem?: FileSystem } = {},
+  files: Iterable<OutputFile>,
+  options: WriteOptions = {},
 ): Promise<WriteResult> {
   const fileSystem = options.fileSystem ?? nodeFileSystem
   try {
@@ -41,34 +83,171 @@ export async function writeOutputs(
   }
   const release = await acquireLock(outDir, fileSystem)
   const temps: string[] = []
+  /** Folders inside `outDir` this write made, for a write that replaces nothing to take away again. */
+  const madeFolders: string[] = []
+  const knownFolders = new Set([outDir])
   try {
     await removeStaleTemps(outDir, fileSystem)
     const changed: [target: string, temp: string][] = []
     const unchanged: string[] = []
-    for (const [name, contents] of files) {
-      const target = path.join(outDir, name)
-      const existing = await fileSystem.readFile(target).catch(() => undefined)
-      if (existing?.equals(Buffer.from(contents, 'utf8'))) {
-        unchanged.push(name)
+    const hashes = new Map<string, string>()
+    for (const file of files) {
+      const target = path.join(outDir, file.name)
+      const hash = file.inputsHash()
+      if (hash !== undefined) hashes.set(target, hash)
+      if (await isAsRecorded(file, target, hash, options.records, fileSystem)) {
+        unchanged.push(file.name)
         continue
       }
-      await fileSystem.mkdir(path.dirname(target))
+      const contents = file.contents()
+      if (await hasSameBytes(target, contents, file.size, fileSystem)) {
+        unchanged.push(file.name)
+        continue
+      }
+      const folder = path.dirname(target)
+      if (!knownFolders.has(folder)) {
+        if (!(await isDirectory(folder, fileSystem))) madeFolders.push(folder)
+        knownFolders.add(folder)
+      }
+      await fileSystem.mkdir(folder)
       const temp = path.join(
-        path.dirname(target),
-        `${TEMP_PREFIX}${path.basename(name)}-${process.pid}-${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`,
+        folder,
+        `${TEMP_PREFIX}${path.basename(file.name)}-${process.pid}-${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`,
       )
       temps.push(temp)
       await fileSystem.writeFile(temp, contents)
       changed.push([target, temp])
     }
+    if (options.shouldReplace !== undefined && !options.shouldReplace()) {
+      // Under the lock still: another build may be about to write into these folders.
+      await removeTemps(temps, fileSystem)
+      await removeEmptyFolders(madeFolders)
+      return { written: [], unchanged: [], isReplaced: false }
+    }
     for (const [target, temp] of changed) await fileSystem.rename(temp, target)
     temps.length = 0
-    return { written: changed.map(([target]) => path.relative(outDir, target).split(path.sep).join('/')), unchanged }
+    if (options.records !== undefined) options.records.replaceIn(outDir, await recordsOf(hashes, fileSystem))
+    return {
+      written: changed.map(([target]) => path.relative(outDir, target).split(path.sep).join('/')),
+      unchanged,
+      isReplaced: true,
+    }
   } catch (error) {
     throw outputError(error, outDir)
   } finally {
-    await Promise.all(temps.map((temp) => fileSystem.unlink(temp).catch(() => undefined)))
+    await removeTemps(temps, fileSystem)
     await release()
+  }
+}
+
+/**
+ * What a build that writes nothing (a check, or a build with errors) still
+ * reports: each file's size, for the size warnings. A file on disk as
+ * `records` says it was written from the same inputs is not serialized.
+ */
+export async function measureOutputs(
+  outDir: string,
+  files: Iterable<OutputFile>,
+  options: Pick<WriteOptions, 'fileSystem' | 'records'> = {},
+): Promise<void> {
+  const fileSystem = options.fileSystem ?? nodeFileSystem
+  for (const file of files) {
+    const target = path.join(outDir, file.name)
+    if (!(await isAsRecorded(file, target, file.inputsHash(), options.records, fileSystem))) file.contents()
+  }
+}
+
+/** Whether the file on disk was written from these inputs and not touched since; if so, its size is taken. */
+async function isAsRecorded(
+  file: OutputFile,
+  target: string,
+  hash: string | undefined,
+  records: OutputRecords | undefined,
+  fileSystem: FileSystem,
+): Promise<boolean> {
+  const record = hash === undefined ? undefined : records?.get(target)
+  if (record === undefined || record.hash !== hash) return false
+  const stats = await fileSystem.stat(target).catch(() => undefined)
+  if (stats === undefined || !stats.isFile() || stats.size !== record.size || stats.mtimeMs !== record.mtimeMs) {
+    return false
+  }
+  file.size = record.size
+  return true
+}
+
+/**
+ * Whether `target` holds exactly `contents`: sizes first, then chunk by
+ * chunk, so that a 100 MB feed is never held twice more as bytes.
+ */
+async function hasSameBytes(
+  target: string,
+  contents: string,
+  size: number | undefined,
+  fileSystem: FileSystem,
+): Promise<boolean> {
+  const stats = await fileSystem.stat(target).catch(() => undefined)
+  if (stats === undefined || !stats.isFile() || stats.size !== (size ?? Buffer.byteLength(contents, 'utf8'))) {
+    return false
+  }
+  const handle = await fileSystem.open(target, 'r').catch(() => undefined)
+  if (handle === undefined) return false
+  try {
+    let position = 0
+    for (let start = 0; start < contents.length; ) {
+      let end = Math.min(contents.length, start + COMPARE_CHUNK)
+      // A surrogate pair stays in one chunk: split, each half would encode as U+FFFD.
+      if (end < contents.length && isHighSurrogate(contents.charCodeAt(end - 1))) end--
+      const expected = Buffer.from(contents.slice(start, end), 'utf8')
+      const actual = Buffer.allocUnsafe(expected.length)
+      let filled = 0
+      while (filled < actual.length) {
+        const { bytesRead } = await handle.read(actual, filled, actual.length - filled, position + filled)
+        if (bytesRead === 0) return false
+        filled += bytesRead
+      }
+      if (!actual.equals(expected)) return false
+      position += filled
+      start = end
+    }
+    return true
+  } catch {
+    return false
+  } finally {
+    await handle.close().catch(() => undefined)
+  }
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff
+}
+
+/** Each hashed file's record, as it now is on disk. */
+async function recordsOf(
+  hashes: ReadonlyMap<string, string>,
+  fileSystem: FileSystem,
+): Promise<Map<string, OutputRecord>> {
+  const records = new Map<string, OutputRecord>()
+  for (const [target, hash] of hashes) {
+    const stats = await fileSystem.stat(target).catch(() => undefined)
+    if (stats?.isFile()) records.set(target, { hash, size: stats.size, mtimeMs: stats.mtimeMs })
+  }
+  return records
+}
+
+async function isDirectory(folder: string, fileSystem: FileSystem): Promise<boolean> {
+  const stats = await fileSystem.stat(folder).catch(() => undefined)
+  return stats?.isDirectory() === true
+}
+
+async function removeTemps(temps: string[], fileSystem: FileSystem): Promise<void> {
+  await Promise.all(temps.map((temp) => fileSystem.unlink(temp).catch(() => undefined)))
+  temps.length = 0
+}
+
+/** Removes the folders a write made, deepest first, when they are empty; never throws. */
+async function removeEmptyFolders(folders: readonly string[]): Promise<void> {
+  for (const folder of [...folders].sort((a, b) => b.length - a.length)) {
+    await rmdir(folder).catch(() => undefined)
   }
 }
 
