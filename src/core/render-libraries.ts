@@ -18,8 +18,6 @@ export interface RenderLibraries {
   remark: typeof import('remark').remark
   remarkGfm: typeof import('remark-gfm').default
   remarkRehype: typeof import('remark-rehype').default
-  SKIP: typeof import('unist-util-visit').SKIP
-  visit: typeof import('unist-util-visit').visit
   VFile: typeof import('vfile').VFile
 }
 
@@ -28,7 +26,7 @@ let libraries: RenderLibraries | undefined
 /** Loads the libraries without blocking; later calls return at once. */
 export async function loadRenderLibraries(): Promise<void> {
   if (libraries !== undefined) return
-  const [information, raw, sanitize, stringify, remark, gfm, toHast, visit, vfile] = await Promise.all([
+  const [information, raw, sanitize, stringify, remark, gfm, toHast, vfile] = await Promise.all([
     import('property-information'),
     import('rehype-raw'),
     import('rehype-sanitize'),
@@ -36,7 +34,6 @@ export async function loadRenderLibraries(): Promise<void> {
     import('remark'),
     import('remark-gfm'),
     import('remark-rehype'),
-    import('unist-util-visit'),
     import('vfile'),
   ])
   libraries ??= {
@@ -49,8 +46,6 @@ export async function loadRenderLibraries(): Promise<void> {
     remark: remark.remark,
     remarkGfm: gfm.default,
     remarkRehype: toHast.default,
-    SKIP: visit.SKIP,
-    visit: visit.visit,
     VFile: vfile.VFile,
   }
 }
@@ -65,7 +60,6 @@ function requireLibraries(): RenderLibraries {
   const require = createRequire(import.meta.url)
   const information = require('property-information') as typeof import('property-information')
   const sanitize = require('rehype-sanitize') as typeof import('rehype-sanitize')
-  const visit = require('unist-util-visit') as typeof import('unist-util-visit')
   return {
     find: information.find,
     htmlSchema: information.html,
@@ -76,8 +70,6 @@ function requireLibraries(): RenderLibraries {
     remark: (require('remark') as typeof import('remark')).remark,
     remarkGfm: (require('remark-gfm') as typeof import('remark-gfm')).default,
     remarkRehype: (require('remark-rehype') as typeof import('remark-rehype')).default,
-    SKIP: visit.SKIP,
-    visit: visit.visit,
     VFile: (require('vfile') as typeof import('vfile')).VFile,
   }
 }

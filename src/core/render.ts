@@ -1,14 +1,22 @@
-import type { Element, ElementContent, Root as HastRoot, Properties } from 'hast'
-import type { Root as MdastRoot, RootContent } from 'mdast'
+import type {
+  Element,
+  ElementContent,
+  Nodes as HastNodes,
+  Parents as HastParents,
+  Root as HastRoot,
+  Properties,
+} from 'hast'
+import type { Nodes as MdastNodes, Root as MdastRoot, RootContent } from 'mdast'
 import type { Processor } from 'unified'
 import type { VFile } from 'vfile'
 import { KabarError, kabarWarning } from '../errors.js'
 import type { Post } from './post.js'
 import { type RenderLibraries, renderLibraries } from './render-libraries.js'
-import { removeScriptEmbeds } from './script-embeds.js'
+import { removeEmbedAttributes, removeScriptEmbed } from './script-embeds.js'
 import { hasForbiddenCharacters, removeForbiddenCharacters, toSingleLine, truncateAtWord } from './text.js'
 import { runWithTimeLimit, type TimeLimitResult } from './time-limit.js'
 import { canonicalUrl, isWebUrl } from './urls.js'
+import { SKIP, walk } from './walk.js'
 
 // The Markdown and HTML libraries are loaded the first time a post is
 // rendered (see render-libraries.ts), not when this module is imported.
@@ -21,26 +29,13 @@ let rehypeStringify: RenderLibraries['rehypeStringify']
 let remark: RenderLibraries['remark']
 let remarkGfm: RenderLibraries['remarkGfm']
 let remarkRehype: RenderLibraries['remarkRehype']
-let SKIP: RenderLibraries['SKIP']
-let visit: RenderLibraries['visit']
 
 let isBound = false
 
 function bindLibraries(): void {
   if (isBound) return
-  ;({
-    find,
-    htmlSchema,
-    rehypeRaw,
-    defaultSchema,
-    rehypeSanitize,
-    rehypeStringify,
-    remark,
-    remarkGfm,
-    remarkRehype,
-    SKIP,
-    visit,
-  } = renderLibraries())
+  ;({ find, htmlSchema, rehypeRaw, defaultSchema, rehypeSanitize, rehypeStringify, remark, remarkGfm, remarkRehype } =
+    renderLibraries())
   isBound = true
 }
 
@@ -119,16 +114,9 @@ function getProcessor() {
     .use(() => extractSummary)
     .use(remarkRehype, { allowDangerousHtml: true })
     .use(rehypeRaw)
-    .use(() => replaceEmbeds)
-    .use(() => removeScriptEmbeds)
-    // URLs are resolved before sanitizing: the sanitizer compares schemes
-    // case-sensitively, so `Https://x.org` (a sentence-initial bare link)
-    // would lose its href, while the canonical form keeps it.
-    .use(() => absolutizeUrls)
-    .use(() => countBeforeSanitizing)
+    .use(() => prepareForSanitizing)
     .use(rehypeSanitize, sanitizeSchema())
-    .use(() => reportSanitized)
-    .use(() => summarizeFromHtml)
+    .use(() => afterSanitizing)
     .use(rehypeStringify)
     .freeze() as unknown as Processor<MdastRoot, MdastRoot, HastRoot, HastRoot, string>
   return processor
@@ -203,68 +191,119 @@ function extractSummary(tree: MdastRoot, file: VFile): void {
   const moreIndex = tree.children.findIndex(
     (node) => node.type === 'html' && /^<!--\s*more\s*-->$/i.test(node.value.trim()),
   )
-  const summaryNodes: RootContent[] =
-    moreIndex >= 0
-      ? tree.children.slice(0, moreIndex).filter((node) => node.type !== 'html')
-      : tree.children.filter((node) => node.type === 'paragraph' && plainText(node) !== '').slice(0, 1)
-  const text = toSingleLine(summaryNodes.map(plainText).join(' '))
-  data.summaryText = moreIndex >= 0 ? text : truncateAtWord(text, SUMMARY_LENGTH)
+  if (moreIndex >= 0) {
+    const summaryNodes = tree.children.slice(0, moreIndex).filter((node) => node.type !== 'html')
+    data.summaryText = toSingleLine(summaryNodes.map(plainText).join(' '))
+    return
+  }
+  let firstParagraph = ''
+  for (const node of tree.children) {
+    if (node.type === 'paragraph') firstParagraph = plainText(node)
+    if (firstParagraph !== '') break
+  }
+  data.summaryText = truncateAtWord(toSingleLine(firstParagraph), SUMMARY_LENGTH)
 }
 
 /**
- * A body whose text is all in raw HTML, lists or headings (an embed, a list
- * of links) gives no summary from its paragraphs, and RSS then has content
- * without the description the validator wants before it: take the text of
- * the sanitized HTML instead, so nothing the sanitizer removed leaks in.
+ * The steps between parsing raw HTML and sanitizing, in two walks of the
+ * tree instead of one each: embeds become links and embed scripts go, then
+ * each element loses what only an embed script read, gets absolute URLs and
+ * is counted for {@link afterSanitizing}.
  */
-function summarizeFromHtml(tree: HastRoot, file: VFile): void {
+function prepareForSanitizing(tree: HastRoot, file: VFile): void {
   const data = dataOf(file)
-  if (data.post.summary !== undefined || (data.summaryText ?? '') !== '') return
-  const words: string[] = []
-  visit(tree, 'text', (node) => {
-    words.push(node.value)
+  const scriptWarnings: KabarError[] = []
+  const removedScript = removeEmbeds(tree, data, true, scriptWarnings)
+  // In the order the steps ran when each walked the tree on its own: embeds, scripts, then URLs.
+  data.warnings.push(...scriptWarnings)
+  const counts = new Map<string, number>()
+  walk<HastNodes>(tree, (node) => {
+    if (node.type !== 'element') return undefined
+    if (removedScript) removeEmbedAttributes(node)
+    // URLs are resolved before sanitizing: the sanitizer compares schemes
+    // case-sensitively, so `Https://x.org` (a sentence-initial bare link)
+    // would lose its href, while the canonical form keeps it.
+    absolutizeUrls(node, data)
+    countElement(node, counts)
+    return undefined
   })
-  data.summaryText = truncateAtWord(toSingleLine(words.join('')), SUMMARY_LENGTH)
+  data.counts = counts
 }
 
-function replaceEmbeds(tree: HastRoot, file: VFile): void {
-  const data = dataOf(file)
-  visit(tree, 'element', (node, index, parent) => {
-    if (!EMBED_TAGS.has(node.tagName) || parent === undefined || index === undefined) return
-    const source = firstString(node.properties.src, node.properties.data)
-    const replacement: ElementContent[] = []
-    if (source !== undefined && /^(https?:)?\/\/|^[^:]*$/i.test(source.trim())) {
-      const label = firstString(node.properties.title) ?? source
-      replacement.push({
-        type: 'element',
-        tagName: 'a',
-        properties: { href: source },
-        children: [{ type: 'text', value: label }],
-      })
+/**
+ * Replaces embeds under `parent` by links, and with `scripts` removes the
+ * scripts of known embeds (script-embeds.ts); `true` when it removed one.
+ * This walks the tree as replacing embeds first and removing scripts after
+ * did: the children of a replaced embed are searched for embeds but not for
+ * scripts, the children of a removed script for both.
+ */
+function removeEmbeds(parent: HastParents, data: RenderData, scripts: boolean, scriptWarnings: KabarError[]): boolean {
+  let removedScript = false
+  let index = 0
+  while (index < parent.children.length) {
+    const node = parent.children[index] as HastNodes
+    if (node.type !== 'element') {
+      index++
+    } else if (EMBED_TAGS.has(node.tagName)) {
+      const replacement = replaceEmbed(node, data)
+      parent.children.splice(index, 1, ...replacement)
+      removeEmbeds(node, data, false, scriptWarnings)
+      index += replacement.length
+    } else if (scripts && removeScriptEmbed(node, index, parent, data.post, scriptWarnings)) {
+      removedScript = true
+      removeEmbeds(node, data, true, scriptWarnings)
+    } else {
+      if (removeEmbeds(node, data, scripts, scriptWarnings)) removedScript = true
+      index++
     }
-    data.warnings.push(
-      kabarWarning(
-        'EMBED_REPLACED',
-        replacement.length > 0
-          ? `embedded <${node.tagName}> cannot play in feed readers, so it was replaced by a link to ${source}`
-          : `embedded <${node.tagName}> has no usable source and was removed`,
-        { file: data.post.file, line: lineOf(node, data) },
-      ),
-    )
-    parent.children.splice(index, 1, ...replacement)
-    return index + replacement.length
-  })
+  }
+  return removedScript
 }
 
-function countBeforeSanitizing(tree: HastRoot, file: VFile): void {
-  dataOf(file).counts = countNodes(tree)
+/** What an embed becomes: a link to its source, or nothing when it has no usable one. */
+function replaceEmbed(node: Element, data: RenderData): ElementContent[] {
+  const source = firstString(node.properties.src, node.properties.data)
+  const replacement: ElementContent[] = []
+  if (source !== undefined && /^(https?:)?\/\/|^[^:]*$/i.test(source.trim())) {
+    const label = firstString(node.properties.title) ?? source
+    replacement.push({
+      type: 'element',
+      tagName: 'a',
+      properties: { href: source },
+      children: [{ type: 'text', value: label }],
+    })
+  }
+  data.warnings.push(
+    kabarWarning(
+      'EMBED_REPLACED',
+      replacement.length > 0
+        ? `embedded <${node.tagName}> cannot play in feed readers, so it was replaced by a link to ${source}`
+        : `embedded <${node.tagName}> has no usable source and was removed`,
+      { file: data.post.file, line: lineOf(node, data) },
+    ),
+  )
+  return replacement
 }
 
-/** What the sanitizer removed is a warning: nothing a writer wrote vanishes silently. */
-function reportSanitized(tree: HastRoot, file: VFile): void {
+/**
+ * What the sanitizer removed is a warning: nothing a writer wrote vanishes
+ * silently. And a body whose text is all in raw HTML, lists or headings (an
+ * embed, a list of links) gives no summary from its paragraphs, and RSS then
+ * has content without the description the validator wants before it: take
+ * the text of the sanitized HTML instead, so nothing the sanitizer removed
+ * leaks in. One walk does both.
+ */
+function afterSanitizing(tree: HastRoot, file: VFile): void {
   const data = dataOf(file)
+  const needsSummary = data.post.summary === undefined && (data.summaryText ?? '') === ''
+  const after = new Map<string, number>()
+  const words: string[] = []
+  walk<HastNodes>(tree, (node) => {
+    if (node.type === 'element') countElement(node, after)
+    else if (needsSummary && node.type === 'text') words.push(node.value)
+    return undefined
+  })
   const before = data.counts ?? new Map<string, number>()
-  const after = countNodes(tree)
   const removed: string[] = []
   for (const [key, count] of before) {
     const lost = count - (after.get(key) ?? 0)
@@ -278,22 +317,28 @@ function reportSanitized(tree: HastRoot, file: VFile): void {
       }),
     )
   }
+  if (needsSummary) data.summaryText = truncateAtWord(toSingleLine(words.join('')), SUMMARY_LENGTH)
 }
 
-function countNodes(tree: HastRoot): Map<string, number> {
-  const counts = new Map<string, number>()
+/** Counts the element (`<a>`) and each of its attributes (`href=`). */
+function countElement(node: Element, counts: Map<string, number>): void {
   const add = (key: string) => counts.set(key, (counts.get(key) ?? 0) + 1)
-  visit(tree, 'element', (node) => {
-    add(`<${node.tagName}>`)
-    for (const [name, value] of Object.entries(node.properties)) {
-      if (value !== undefined && value !== null && value !== false) add(`${attributeName(name)}=`)
-    }
-  })
-  return counts
+  add(`<${node.tagName}>`)
+  for (const [name, value] of Object.entries(node.properties)) {
+    if (value !== undefined && value !== null && value !== false) add(attributeKey(name))
+  }
 }
 
-function attributeName(property: string): string {
-  return find(htmlSchema, property).attribute
+/** `href=` for `href`, `accept-charset=` for `acceptCharset`: looked up once per property name. */
+const attributeKeys = new Map<string, string>()
+
+function attributeKey(property: string): string {
+  let key = attributeKeys.get(property)
+  if (key === undefined) {
+    key = `${find(htmlSchema, property).attribute}=`
+    attributeKeys.set(property, key)
+  }
+  return key
 }
 
 /**
@@ -301,44 +346,41 @@ function attributeName(property: string): string {
  * nowhere (and many readers ignore `xml:base`): resolve each one against
  * the item's own URL, on the tree, in all three formats alike.
  */
-function absolutizeUrls(tree: HastRoot, file: VFile): void {
-  const data = dataOf(file)
-  visit(tree, 'element', (node) => {
-    const properties: Properties = node.properties
-    for (const name of URL_PROPERTIES) {
-      const value = properties[name]
-      if (typeof value !== 'string') continue
-      const resolved = canonicalUrl(value.trim(), data.itemUrl)
-      if (resolved === undefined) {
-        delete properties[name]
-        data.warnings.push(
-          kabarWarning('URL_INVALID', `${name}="${value}" is not a valid URL and was removed — check it for typos`, {
-            file: data.post.file,
-            line: lineOf(node, data),
-          }),
-        )
-      } else {
-        properties[name] = resolved
-      }
+function absolutizeUrls(node: Element, data: RenderData): void {
+  const properties: Properties = node.properties
+  for (const name of URL_PROPERTIES) {
+    const value = properties[name]
+    if (typeof value !== 'string') continue
+    const resolved = canonicalUrl(value.trim(), data.itemUrl)
+    if (resolved === undefined) {
+      delete properties[name]
+      data.warnings.push(
+        kabarWarning('URL_INVALID', `${name}="${value}" is not a valid URL and was removed — check it for typos`, {
+          file: data.post.file,
+          line: lineOf(node, data),
+        }),
+      )
+    } else {
+      properties[name] = resolved
     }
-    const srcSet = properties.srcSet
-    if (typeof srcSet === 'string' || Array.isArray(srcSet)) {
-      const written = Array.isArray(srcSet) ? srcSet.join(',') : srcSet
-      const resolved = resolveSrcSet(written, data.itemUrl)
-      // The sanitizer checks the scheme of `src` and `href` but not of each
-      // `srcset` candidate, so resolveSrcSet keeps only http(s) ones.
-      if (srcSetSize(resolved) < srcSetSize(written)) {
-        data.warnings.push(
-          kabarWarning('HTML_SANITIZED', `srcset candidates that are not http(s) URLs were removed from "${written}"`, {
-            file: data.post.file,
-            line: lineOf(node, data),
-          }),
-        )
-      }
-      if (resolved === '') delete properties.srcSet
-      else properties.srcSet = resolved
+  }
+  const srcSet = properties.srcSet
+  if (typeof srcSet === 'string' || Array.isArray(srcSet)) {
+    const written = Array.isArray(srcSet) ? srcSet.join(',') : srcSet
+    const resolved = resolveSrcSet(written, data.itemUrl)
+    // The sanitizer checks the scheme of `src` and `href` but not of each
+    // `srcset` candidate, so resolveSrcSet keeps only http(s) ones.
+    if (srcSetSize(resolved) < srcSetSize(written)) {
+      data.warnings.push(
+        kabarWarning('HTML_SANITIZED', `srcset candidates that are not http(s) URLs were removed from "${written}"`, {
+          file: data.post.file,
+          line: lineOf(node, data),
+        }),
+      )
     }
-  })
+    if (resolved === '') delete properties.srcSet
+    else properties.srcSet = resolved
+  }
 }
 
 function srcSetSize(srcSet: string): number {
@@ -382,7 +424,7 @@ const STRIPPED_TAGS = new RegExp(`^<(/?)(${STRIPPED_TAG_NAMES.join('|')})\\b[^>]
 function plainText(node: RootContent): string {
   let strippedDepth = 0
   const words: string[] = []
-  visit(node, (child) => {
+  walk<MdastNodes>(node, (child) => {
     if (child.type === 'html') {
       const tag = STRIPPED_TAGS.exec(child.value.trim())
       if (tag !== null && tag[3] !== '/') strippedDepth = Math.max(0, strippedDepth + (tag[1] === '/' ? -1 : 1))

@@ -1,6 +1,4 @@
-import type { Element, Root as HastRoot } from 'hast'
-import { visit } from 'unist-util-visit'
-import type { VFile } from 'vfile'
+import type { Element, Parents } from 'hast'
 import { type KabarError, kabarWarning } from '../errors.js'
 
 /**
@@ -47,33 +45,33 @@ const EMBED_CLASSES = new Set([
   'threads-embed',
 ])
 
-/** What render.ts keeps in `file.data.kabar`, as far as this step needs it. */
-interface RenderData {
-  post: { file: string; bodyLine: number }
-  warnings: KabarError[]
-}
-
-export function removeScriptEmbeds(tree: HastRoot, file: VFile): void {
-  const data = file.data.kabar as RenderData
-  let removedAny = false
-  visit(tree, 'element', (node, index, parent) => {
-    if (node.tagName !== 'script' || parent === undefined || index === undefined) return
-    const source = node.properties.src
-    const host = typeof source === 'string' ? embedHost(source) : undefined
-    if (typeof source !== 'string' || host === undefined) return
-    removedAny = true
-    const line = node.position?.start.line
-    data.warnings.push(
-      kabarWarning(
-        'SCRIPT_REMOVED',
-        `the ${host} embed script <script src="${source}"> was removed: feed readers never run scripts, so the embed shows as the text and links written around it`,
-        { file: data.post.file, line: line === undefined ? data.post.bodyLine : data.post.bodyLine + line - 1 },
-      ),
-    )
-    parent.children.splice(index, 1)
-    return index
-  })
-  if (removedAny) visit(tree, 'element', removeEmbedAttributes)
+/**
+ * When `node` is the script of a known embed, removes it from `parent` and
+ * says so in `warnings`: `true`. render.ts calls this on each element in its
+ * walk of the tree and, when any was removed, `removeEmbedAttributes` on
+ * every element afterwards.
+ */
+export function removeScriptEmbed(
+  node: Element,
+  index: number,
+  parent: Parents,
+  post: { file: string; bodyLine: number },
+  warnings: KabarError[],
+): boolean {
+  if (node.tagName !== 'script') return false
+  const source = node.properties.src
+  const host = typeof source === 'string' ? embedHost(source) : undefined
+  if (typeof source !== 'string' || host === undefined) return false
+  const line = node.position?.start.line
+  warnings.push(
+    kabarWarning(
+      'SCRIPT_REMOVED',
+      `the ${host} embed script <script src="${source}"> was removed: feed readers never run scripts, so the embed shows as the text and links written around it`,
+      { file: post.file, line: line === undefined ? post.bodyLine : post.bodyLine + line - 1 },
+    ),
+  )
+  parent.children.splice(index, 1)
+  return true
 }
 
 /** The embed service a script comes from (`twitter.com`), or `undefined` for any other script. */
@@ -89,7 +87,8 @@ function embedHost(source: string): string | undefined {
   return host ?? (url.hostname !== 'relative.invalid' && url.pathname === '/embed.js' ? url.hostname : undefined)
 }
 
-function removeEmbedAttributes(node: Element): void {
+/** Removes the classes and `data-` attributes only an embed script reads, once that script is gone. */
+export function removeEmbedAttributes(node: Element): void {
   const classes = node.properties.className
   if (!Array.isArray(classes) || !classes.some((name) => EMBED_CLASSES.has(String(name)))) return
   for (const name of Object.keys(node.properties)) {
