@@ -3,7 +3,7 @@ import remarkGfm from 'remark-gfm'
 import remarkHtml from 'remark-html'
 import { describe, expect, it } from 'vitest'
 import type { Post } from './post.js'
-import { renderPost, resolveSrcSet } from './render.js'
+import { renderPost, renderPosts, resolveSrcSet } from './render.js'
 
 function post(body: string, overrides: Partial<Post> = {}): Post {
   return {
@@ -142,6 +142,27 @@ describe('hostile Markdown', () => {
     expect(Date.now() - started).toBeLessThan(2000)
     expect(result.warnings.map((problem) => [problem.code, problem.severity])).toEqual([['POST_TOO_COMPLEX', 'error']])
     expect(result.warnings[0]?.message).toContain('within 0.1 s')
+  })
+})
+
+describe('renderPosts', () => {
+  it('renders each post as renderPost does, in order', () => {
+    const posts = [
+      post('# One\n\n[up](../b/)'),
+      post('<iframe src="https://video.example/embed/1"></iframe>', { bodyLine: 9 }),
+      post(`${'<div>'.repeat(5000)}x`),
+      post('Two', { summary: 'Written summary' }),
+    ]
+    expect(renderPosts(posts)).toEqual(posts.map((each) => renderPost(each)))
+  })
+
+  it('stops only the post the parser needs too long for', () => {
+    const results = renderPosts([post('Before.'), post('a*'.repeat(20_000)), post('After.')], { timeLimitMs: 100 })
+    expect(results.map((result) => [result.html, result.warnings.map((problem) => problem.code)])).toEqual([
+      ['<p>Before.</p>', []],
+      ['', ['POST_TOO_COMPLEX']],
+      ['<p>After.</p>', []],
+    ])
   })
 })
 
