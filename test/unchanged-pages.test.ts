@@ -14,7 +14,7 @@ import { build } from '../src/build.js'
 const serialized = vi.hoisted(() => [] as string[])
 vi.mock('../src/formats/index.js', async (importOriginal) => {
   const original = await importOriginal<typeof import('../src/formats/index.js')>()
-  type Serialize = (typeof original.formats)['rss']
+  type Serialize = (typeof original.formatChunks)['rss']
   const counted =
     (format: string, serialize: Serialize): Serialize =>
     (feed) => {
@@ -23,10 +23,10 @@ vi.mock('../src/formats/index.js', async (importOriginal) => {
     }
   return {
     ...original,
-    formats: {
-      rss: counted('rss', original.formats.rss),
-      atom: counted('atom', original.formats.atom),
-      json: counted('json', original.formats.json),
+    formatChunks: {
+      rss: counted('rss', original.formatChunks.rss),
+      atom: counted('atom', original.formatChunks.atom),
+      json: counted('json', original.formatChunks.json),
     },
   }
 })

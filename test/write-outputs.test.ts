@@ -25,31 +25,32 @@ beforeEach(async () => {
   outDir = path.join(dir, 'dist')
 })
 
-/** An output file that logs when it is serialized. */
-function file(name: string, text: string, log: string[], hash?: string): OutputFile {
+/** An output file that logs when it is serialized, in pieces of at most `pieceLength` characters. */
+function file(name: string, text: string, log: string[], hash?: string, pieceLength = text.length): OutputFile {
   const output: OutputFile = {
     name,
     size: undefined,
     inputsHash: () => hash,
-    contents: () => {
+    *chunks() {
       log.push(`contents ${name}`)
+      for (let start = 0; start < text.length; start += pieceLength) yield text.slice(start, start + pieceLength)
       output.size = Buffer.byteLength(text)
-      return text
     },
   }
   return output
 }
 
-/** The real file system, logging writes and renames inside the output folder, failing where `fail` says. */
+/** The real file system, logging writes, renames and temp files opened, failing where `fail` says. */
 function loggingFileSystem(
   log: string[],
   fail: (method: string, file: string) => string | undefined = () => undefined,
 ) {
   const guard =
-    <Arguments extends [string, ...unknown[]], Result>(method: string, real: (...args: Arguments) => Promise<Result>) =>
+    <Arguments extends unknown[], Result>(method: string, real: (...args: Arguments) => Promise<Result>) =>
     async (...args: Arguments): Promise<Result> => {
-      const name = path.relative(outDir, args[0])
-      if (method === 'writeFile' || method === 'rename') {
+      const name = path.relative(outDir, String(args[0]))
+      const isTemp = name.endsWith('.tmp')
+      if (method === 'writeFile' || method === 'rename' || (method === 'open' && isTemp)) {
         log.push(
           `${method} ${method === 'rename' ? path.relative(outDir, String(args[1])) : name.replace(/-\d+-\w+\.tmp$/, '.tmp')}`,
         )
@@ -62,6 +63,7 @@ function loggingFileSystem(
     ...nodeFileSystem,
     writeFile: guard('writeFile', nodeFileSystem.writeFile),
     rename: guard('rename', nodeFileSystem.rename),
+    open: guard('open', nodeFileSystem.open) as FileSystem['open'],
   }
   return fileSystem
 }
@@ -191,6 +193,65 @@ describe('writeOutputs', () => {
     await measureOutputs(outDir, files, { records })
     expect(log).toEqual(['contents b.xml'])
     expect(files.map((output) => output.size)).toEqual([4, 3])
+  })
+})
+
+describe('writeOutputs with files too big to hold whole', () => {
+  // Every file streamed to its temp file piece by piece, as a full archive's 100 MB feeds are.
+  const streamAbove = 0
+
+  it('still writes every temp file before the first rename, one file after the other', async () => {
+    const log: string[] = []
+    const files = ['a.xml', 'sub/b.json'].map((name) =>
+      file(name, `<${name}>${'x'.repeat(3000)}</${name}>\n`, log, undefined, 7),
+    )
+    const result = await writeOutputs(outDir, files, { fileSystem: loggingFileSystem(log), streamAbove })
+    expect(log).toEqual([
+      'contents a.xml',
+      'open .kabar-a.xml.tmp',
+      'contents sub/b.json',
+      'open sub/.kabar-b.json.tmp',
+      'rename a.xml',
+      'rename sub/b.json',
+    ])
+    expect(result.written).toEqual(['a.xml', 'sub/b.json'])
+    expect(await readFile(path.join(outDir, 'sub', 'b.json'), 'utf8')).toBe(
+      `<sub/b.json>${'x'.repeat(3000)}</sub/b.json>\n`,
+    )
+    expect(files.map((output) => output.size)).toEqual([3016, 3026])
+  })
+
+  it('that fails half-way leaves every old file and no temp file', async () => {
+    await writeOutputs(
+      outDir,
+      ['a.xml', 'b.xml', 'c.xml'].map((name) => file(name, `old ${name}\n`, [])),
+    )
+    const log: string[] = []
+    const files = ['a.xml', 'b.xml', 'c.xml'].map((name) => file(name, `new ${name}\n`, log, undefined, 3))
+    const fileSystem = loggingFileSystem(log, (method, name) =>
+      method === 'open' && name.startsWith('.kabar-b.xml') ? 'ENOSPC' : undefined,
+    )
+    await expect(writeOutputs(outDir, files, { fileSystem, streamAbove })).rejects.toThrow(/disk is full/)
+    expect(log).toEqual(['contents a.xml', 'open .kabar-a.xml.tmp', 'contents b.xml', 'open .kabar-b.xml.tmp'])
+    expect(await filesIn(outDir)).toEqual({ 'a.xml': 'old a.xml\n', 'b.xml': 'old b.xml\n', 'c.xml': 'old c.xml\n' })
+  })
+
+  it('leaves a file with the same bytes alone, and replaces one that differs anywhere, or only in length', async () => {
+    const text = `${'é€😀 '.repeat(400_000)}\n`
+    await writeOutputs(outDir, [file('same', text, []), file('end', text, []), file('longer', text, [])])
+    const past = new Date('2025-01-01T00:00:00Z')
+    await utimes(path.join(outDir, 'same'), past, past)
+    const files = [
+      file('same', text, [], undefined, 100_001),
+      file('end', `${text.slice(0, -1)}!`, [], undefined, 100_001),
+      file('longer', `${text}\n`, [], undefined, 100_001),
+    ]
+    const result = await writeOutputs(outDir, files, { streamAbove })
+    expect(result).toEqual({ written: ['end', 'longer'], unchanged: ['same'], isReplaced: true })
+    expect((await stat(path.join(outDir, 'same'))).mtime).toEqual(past)
+    expect(await readFile(path.join(outDir, 'end'), 'utf8')).toBe(`${text.slice(0, -1)}!`)
+    expect(await readFile(path.join(outDir, 'longer'), 'utf8')).toBe(`${text}\n`)
+    expect(await readdir(outDir)).toEqual(['end', 'longer', 'same'])
   })
 })
 

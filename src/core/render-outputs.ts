@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import path from 'node:path'
 import { type KabarError, kabarWarning } from '../errors.js'
 import { type BrowserView, serializeHtml } from '../formats/html.js'
-import { type FormatName, formats } from '../formats/index.js'
+import { type FormatName, formatChunks } from '../formats/index.js'
 import { serializeOpml } from '../formats/opml.js'
 import { archivePagePath } from './archive.js'
 import type { ResolvedConfig } from './config.js'
@@ -26,7 +26,8 @@ import { canonicalUrl } from './urls.js'
  * can ask a file what it is made from (`inputsHash`) and skip serializing it
  * when the file on disk was written from the same, and so that the report
  * can still measure files a failed write never reached. Only small closures
- * stay alive: each string lives from `contents()` until it is written.
+ * stay alive; each file comes in pieces (`chunks`) that a writer can stream
+ * to disk, so that not even one whole 100 MB feed need be held.
  */
 export interface RenderedOutputs {
   /** Every file, in the order it is written. */
@@ -50,9 +51,13 @@ export interface OutputFile {
    * `undefined` for the small files that are not worth it (browser view, OPML).
    */
   inputsHash(): string | undefined
-  /** Serializes the file, and records its size. */
-  contents(): string
-  /** Size in bytes once known: set by `contents()`, or by a writer that found the file on disk as these inputs write it. */
+  /**
+   * Serializes the file in pieces (a feed item at a time), made as they are
+   * asked for: joined, they are the whole file. Records `size` once every
+   * piece was taken.
+   */
+  chunks(): Iterable<string>
+  /** Size in bytes once known: set by `chunks()`, or by a writer that found the file on disk as these inputs write it. */
   size: number | undefined
 }
 
@@ -116,7 +121,7 @@ export function renderOutputs(
       files.push(
         outputFile(
           name,
-          () => formats[format](modelNow()),
+          () => formatChunks[format](modelNow()),
           () => {
             modelHash ??= hashFeedModel(modelNow())
             return `${format}:${modelHash}`
@@ -146,28 +151,31 @@ export function renderOutputs(
   for (const set of topics) addFeed(set.folder, set.posts.length, () => modelOf(set))
 
   if (config.output.html !== undefined) {
-    files.push(outputFile(config.output.html, () => serializeHtml(browserView(modelOf(plan.main), plan, config))))
+    files.push(outputFile(config.output.html, () => [serializeHtml(browserView(modelOf(plan.main), plan, config))]))
   }
   if (config.output.opml !== undefined) {
     const feedSets = [plan.main, ...plan.tags, ...plan.authors]
     files.push(
-      outputFile(config.output.opml, () =>
+      outputFile(config.output.opml, () => [
         serializeOpml({ title: config.site.title, homeUrl: config.site.url, feeds: feedSets }),
-      ),
+      ]),
     )
   }
   return { files, feeds, warnings, sizeWarnings: () => sizeWarnings(files, feeds, config) }
 }
 
-function outputFile(name: string, serialize: () => string, inputsHash?: () => string): OutputFile {
+function outputFile(name: string, serialize: () => Iterable<string>, inputsHash?: () => string): OutputFile {
   const file: OutputFile = {
     name,
     size: undefined,
     inputsHash: () => inputsHash?.(),
-    contents: () => {
-      const text = serialize()
-      file.size = Buffer.byteLength(text, 'utf8')
-      return text
+    *chunks() {
+      let bytes = 0
+      for (const chunk of serialize()) {
+        bytes += Buffer.byteLength(chunk, 'utf8')
+        yield chunk
+      }
+      file.size = bytes
     },
   }
   return file
@@ -249,7 +257,7 @@ function sizeWarnings(
   const warnings: KabarError[] = []
   for (const file of files) {
     if (!feeds.has(file.name)) continue
-    if (file.size === undefined) file.contents()
+    if (file.size === undefined) for (const _chunk of file.chunks());
     const bytes = file.size ?? 0
     if (bytes <= FEED_SIZE_WARNING_BYTES) continue
     const size = (bytes / (1024 * 1024)).toFixed(1)

@@ -10,6 +10,11 @@ import { escapeMarkup, escapePlainText, plainTextToHtml, XmlWriter } from './xml
  * like a tag (`Why </div> breaks layouts`).
  */
 export function serializeAtom(feed: FeedModel): string {
+  return [...atomChunks(feed)].join('')
+}
+
+/** The Atom document in pieces, one per entry: what a writer streams when the whole would be too big to hold. */
+export function* atomChunks(feed: FeedModel): Generator<string, void, undefined> {
   const xml = new XmlWriter()
   const selfUrl = feed.feedUrls.atom ?? feed.homeUrl
   xml.open('feed', {
@@ -34,9 +39,12 @@ export function serializeAtom(feed: FeedModel): string {
   xml.element('generator', 'kabar')
   if (feed.favicon !== undefined) xml.element('icon', escapePlainText(feed.favicon))
   if (feed.image !== undefined) xml.element('logo', escapePlainText(feed.image))
-  for (const item of feed.items) writeEntry(xml, item, feed.language)
+  for (const item of feed.items) {
+    writeEntry(xml, item, feed.language)
+    yield xml.take()
+  }
   xml.close('feed')
-  return xml.toString()
+  yield xml.take()
 }
 
 function writeEntry(xml: XmlWriter, item: FeedItem, feedLanguage: string | undefined): void {

@@ -9,6 +9,17 @@ import { removeForbiddenCharacters } from '../core/text.js'
  * the same feed always gives the same bytes.
  */
 export function serializeJson(feed: FeedModel): string {
+  return [...jsonChunks(feed)].join('')
+}
+
+/**
+ * The JSON document in pieces, one per item: what a writer streams when the
+ * whole would be too big to hold. The same text `JSON.stringify(document,
+ * …, 2)` gives: the document is stringified with no items, and each item on
+ * its own, indented as deep as the `items` array holds it (JSON strings hold
+ * no raw line breaks, so every line break in an item's text is its layout).
+ */
+export function* jsonChunks(feed: FeedModel): Generator<string, void, undefined> {
   const document = {
     version: 'https://jsonfeed.org/version/1.1',
     title: feed.title,
@@ -23,11 +34,35 @@ export function serializeJson(feed: FeedModel): string {
     language: feed.language,
     authors: [jsonAuthor(feed.author)],
     hubs: feed.hub === undefined ? undefined : [{ type: 'WebSub', url: feed.hub }],
-    items: feed.items.map(jsonItem),
+    items: [] as unknown[],
   }
-  // Control characters would be legal JSON escapes, but readers would show
-  // garbage: the same characters as in XML are dropped.
-  return `${JSON.stringify(document, (_key, value) => (typeof value === 'string' ? removeForbiddenCharacters(value) : value), 2)}\n`
+  const empty = stringify(document)
+  if (feed.items.length === 0) {
+    yield `${empty}\n`
+    return
+  }
+  // `items` is the last key: the text ends `  "items": []`, a line break and the closing brace.
+  const itemsAt = empty.lastIndexOf('[]')
+  yield `${empty.slice(0, itemsAt)}[\n`
+  const last = feed.items.length - 1
+  for (const [index, item] of feed.items.entries()) {
+    const text = stringify(jsonItem(item)).replaceAll('\n', `\n${ITEM_INDENT}`)
+    yield `${ITEM_INDENT}${text}${index < last ? ',' : ''}\n`
+  }
+  yield '  ]\n}\n'
+}
+
+/** How deep `JSON.stringify(document, …, 2)` indents an item: the document's keys, then the array's. */
+const ITEM_INDENT = '    '
+
+// Control characters would be legal JSON escapes, but readers would show
+// garbage: the same characters as in XML are dropped.
+function stringify(value: unknown): string {
+  return JSON.stringify(
+    value,
+    (_key, inner) => (typeof inner === 'string' ? removeForbiddenCharacters(inner) : inner),
+    2,
+  )
 }
 
 function jsonItem(item: FeedItem) {

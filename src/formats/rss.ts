@@ -11,6 +11,11 @@ import { escapeMarkup, escapePlainText, plainTextToHtml, XmlWriter } from './xml
  * address, so names alone go to Dublin Core).
  */
 export function serializeRss(feed: FeedModel): string {
+  return [...rssChunks(feed)].join('')
+}
+
+/** The RSS document in pieces, one per item: what a writer streams when the whole would be too big to hold. */
+export function* rssChunks(feed: FeedModel): Generator<string, void, undefined> {
   const xml = new XmlWriter()
   xml.open('rss', {
     version: '2.0',
@@ -44,10 +49,13 @@ export function serializeRss(feed: FeedModel): string {
     xml.empty('atom:link', { href: link.href, rel: link.rel, type: 'application/rss+xml' })
   }
   if (feed.archive?.isPage) xml.empty('fh:archive', {})
-  for (const item of feed.items) writeItem(xml, item)
+  for (const item of feed.items) {
+    writeItem(xml, item)
+    yield xml.take()
+  }
   xml.close('channel')
   xml.close('rss')
-  return xml.toString()
+  yield xml.take()
 }
 
 function writeItem(xml: XmlWriter, item: FeedItem): void {

@@ -51,7 +51,7 @@ const HTML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': 
 
 /** Writes `<name attr="…">text</name>` lines with two-space indentation. */
 export class XmlWriter {
-  private readonly lines: string[] = ['<?xml version="1.0" encoding="utf-8"?>']
+  private lines: string[] = ['<?xml version="1.0" encoding="utf-8"?>']
   private depth = 0
 
   open(name: string, attributes: Record<string, string | undefined> = {}): this {
@@ -81,6 +81,17 @@ export class XmlWriter {
 
   toString(): string {
     return `${this.lines.join('\n')}\n`
+  }
+
+  /**
+   * The lines written since the last `take`, each ended by a newline, let go
+   * of here: a big document is handed out in pieces whose concatenation is
+   * what `toString` would have returned.
+   */
+  take(): string {
+    const text = this.lines.length === 0 ? '' : `${this.lines.join('\n')}\n`
+    this.lines = []
+    return text
   }
 
   private indent(): string {

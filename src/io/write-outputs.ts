@@ -37,6 +37,8 @@ export interface WriteOptions {
    * again. Brought up to date after a write that went through.
    */
   records?: OutputRecords | undefined
+  /** UTF-16 units of a file held whole before it is streamed to its temp file instead (for tests). */
+  streamAbove?: number | undefined
   /**
    * Asked once every temp file is written, before the first rename (a
    * `--strict` build learns the feeds' sizes only by making them): `false`
@@ -53,6 +55,14 @@ const LOCK_TIMEOUT_MS = 60_000
 const LOCK_POLL_MS = 25
 /** UTF-16 units compared at a time with a file on disk: at most 3 MiB of bytes. */
 const COMPARE_CHUNK = 1024 * 1024
+/**
+ * A file longer than this many UTF-16 units is not joined into one string:
+ * its pieces go to its temp file as they are made. A full archive's feed is
+ * 100 MB, and joining it held its pieces, the whole and its bytes at once.
+ */
+const STREAM_ABOVE = 4 * 1024 * 1024
+/** Bytes gathered before one write to a streamed temp file. */
+const WRITE_CHUNK = 1024 * 1024
 
 /**
  * Writes feed files into `outDir` so that a reader polling at any moment sees
@@ -63,9 +73,10 @@ const COMPARE_CHUNK = 1024 * 1024
  *
  * Files are serialized one at a time, compared with the file on disk
  * (by size, then chunk by chunk), and written to their temp file; each
- * string is let go before the next file is made, so a full archive holds
- * one feed in memory, not all of them. A file whose inputs and stamp match
- * `records` is not serialized at all.
+ * string is let go before the next file is made, and a big one (a full
+ * archive's feed) is never joined into one string: its pieces are written
+ * as they are made. A file whose inputs and stamp match `records` is not
+ * serialized at all.
  *
  * A lock file keeps two builds (a publish hook firing twice) from
  * interleaving; temp files left by a killed run are removed under the lock.
@@ -91,19 +102,8 @@ export async function writeOutputs(
     const changed: [target: string, temp: string][] = []
     const unchanged: string[] = []
     const hashes = new Map<string, string>()
-    for (const file of files) {
-      const target = path.join(outDir, file.name)
-      const hash = file.inputsHash()
-      if (hash !== undefined) hashes.set(target, hash)
-      if (await isAsRecorded(file, target, hash, options.records, fileSystem)) {
-        unchanged.push(file.name)
-        continue
-      }
-      const contents = file.contents()
-      if (await hasSameBytes(target, contents, file.size, fileSystem)) {
-        unchanged.push(file.name)
-        continue
-      }
+    /** A temp file beside `target`, its folder made when needed. */
+    const tempFor = async (target: string): Promise<string> => {
       const folder = path.dirname(target)
       if (!knownFolders.has(folder)) {
         if (!(await isDirectory(folder, fileSystem))) madeFolders.push(folder)
@@ -112,11 +112,23 @@ export async function writeOutputs(
       await fileSystem.mkdir(folder)
       const temp = path.join(
         folder,
-        `${TEMP_PREFIX}${path.basename(file.name)}-${process.pid}-${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`,
+        `${TEMP_PREFIX}${path.basename(target)}-${process.pid}-${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`,
       )
       temps.push(temp)
-      await fileSystem.writeFile(temp, contents)
-      changed.push([target, temp])
+      return temp
+    }
+    const streamAbove = options.streamAbove ?? STREAM_ABOVE
+    for (const file of files) {
+      const target = path.join(outDir, file.name)
+      const hash = file.inputsHash()
+      if (hash !== undefined) hashes.set(target, hash)
+      if (await isAsRecorded(file, target, hash, options.records, fileSystem)) {
+        unchanged.push(file.name)
+        continue
+      }
+      const temp = await writeTemp(file, target, tempFor, streamAbove, fileSystem)
+      if (temp === undefined) unchanged.push(file.name)
+      else changed.push([target, temp])
     }
     if (options.shouldReplace !== undefined && !options.shouldReplace()) {
       // Under the lock still: another build may be about to write into these folders.
@@ -153,8 +165,124 @@ export async function measureOutputs(
   const fileSystem = options.fileSystem ?? nodeFileSystem
   for (const file of files) {
     const target = path.join(outDir, file.name)
-    if (!(await isAsRecorded(file, target, file.inputsHash(), options.records, fileSystem))) file.contents()
+    if (await isAsRecorded(file, target, file.inputsHash(), options.records, fileSystem)) continue
+    for (const _chunk of file.chunks());
   }
+}
+
+/**
+ * Serializes `file` into a temp file beside `target`; `undefined` when
+ * `target` already holds the same bytes (no temp file is left then).
+ */
+async function writeTemp(
+  file: OutputFile,
+  target: string,
+  tempFor: (target: string) => Promise<string>,
+  streamAbove: number,
+  fileSystem: FileSystem,
+): Promise<string | undefined> {
+  const pieces: string[] = []
+  let length = 0
+  const chunks = file.chunks()[Symbol.iterator]()
+  for (let next = chunks.next(); next.done !== true; next = chunks.next()) {
+    pieces.push(next.value)
+    length += next.value.length
+    if (length > streamAbove) return streamTemp(pieces, chunks, target, tempFor, fileSystem)
+  }
+  const contents = pieces.join('')
+  pieces.length = 0
+  if (await hasSameBytes(target, contents, file.size, fileSystem)) return undefined
+  const temp = await tempFor(target)
+  await fileSystem.writeFile(temp, contents)
+  return temp
+}
+
+/**
+ * Writes the pieces already made, then the rest as they are made, to a temp
+ * file, comparing them with `target` on the way; flushed, like every temp
+ * file, before it can be renamed. `undefined` (and the temp file removed)
+ * when `target` held the same bytes.
+ */
+async function streamTemp(
+  made: string[],
+  rest: Iterator<string>,
+  target: string,
+  tempFor: (target: string) => Promise<string>,
+  fileSystem: FileSystem,
+): Promise<string | undefined> {
+  const temp = await tempFor(target)
+  const output = await fileSystem.open(temp, 'wx')
+  const existing = await openRegularFile(target, fileSystem)
+  let isSame = existing !== undefined
+  let position = 0
+  const buffered: Buffer[] = []
+  let bufferedBytes = 0
+  const flush = async () => {
+    const bytes = buffered.length === 1 ? (buffered[0] as Buffer) : Buffer.concat(buffered, bufferedBytes)
+    buffered.length = 0
+    bufferedBytes = 0
+    for (let written = 0; written < bytes.length; ) {
+      written += (await output.write(bytes, written, bytes.length - written, position + written)).bytesWritten
+    }
+    if (isSame && existing !== undefined) isSame = await hasBytesAt(existing.handle, bytes, position)
+    position += bytes.length
+  }
+  // A piece that ends half-way through a surrogate pair keeps that half for the next: apart, each would be U+FFFD.
+  let held = ''
+  const add = async (piece: string, isLast = false) => {
+    let text = held + piece
+    held = ''
+    if (!isLast && text.length > 0 && isHighSurrogate(text.charCodeAt(text.length - 1))) {
+      held = text.slice(-1)
+      text = text.slice(0, -1)
+    }
+    const bytes = Buffer.from(text, 'utf8')
+    buffered.push(bytes)
+    bufferedBytes += bytes.length
+    if (bufferedBytes >= WRITE_CHUNK) await flush()
+  }
+  try {
+    for (let piece = made.shift(); piece !== undefined; piece = made.shift()) await add(piece)
+    for (let next = rest.next(); next.done !== true; next = rest.next()) await add(next.value)
+    if (held !== '') await add('', true)
+    if (bufferedBytes > 0) await flush()
+    if (isSame && position === existing?.size) {
+      await output.close()
+      await fileSystem.unlink(temp)
+      return undefined
+    }
+    await output.sync()
+  } finally {
+    await output.close().catch(() => undefined)
+    await existing?.handle.close().catch(() => undefined)
+  }
+  return temp
+}
+
+/** An open handle on `target` and its size, when it is a regular file that can be read. */
+async function openRegularFile(
+  target: string,
+  fileSystem: FileSystem,
+): Promise<{ handle: Awaited<ReturnType<FileSystem['open']>>; size: number } | undefined> {
+  const stats = await fileSystem.stat(target).catch(() => undefined)
+  if (stats === undefined || !stats.isFile()) return undefined
+  const handle = await fileSystem.open(target, 'r').catch(() => undefined)
+  return handle === undefined ? undefined : { handle, size: stats.size }
+}
+
+/** Whether the file holds `expected` at `position`. */
+async function hasBytesAt(
+  handle: Awaited<ReturnType<FileSystem['open']>>,
+  expected: Buffer,
+  position: number,
+): Promise<boolean> {
+  const actual = Buffer.allocUnsafe(expected.length)
+  for (let filled = 0; filled < actual.length; ) {
+    const { bytesRead } = await handle.read(actual, filled, actual.length - filled, position + filled)
+    if (bytesRead === 0) return false
+    filled += bytesRead
+  }
+  return actual.equals(expected)
 }
 
 /** Whether the file on disk was written from these inputs and not touched since; if so, its size is taken. */
@@ -198,15 +326,8 @@ async function hasSameBytes(
       // A surrogate pair stays in one chunk: split, each half would encode as U+FFFD.
       if (end < contents.length && isHighSurrogate(contents.charCodeAt(end - 1))) end--
       const expected = Buffer.from(contents.slice(start, end), 'utf8')
-      const actual = Buffer.allocUnsafe(expected.length)
-      let filled = 0
-      while (filled < actual.length) {
-        const { bytesRead } = await handle.read(actual, filled, actual.length - filled, position + filled)
-        if (bytesRead === 0) return false
-        filled += bytesRead
-      }
-      if (!actual.equals(expected)) return false
-      position += filled
+      if (!(await hasBytesAt(handle, expected, position))) return false
+      position += expected.length
       start = end
     }
     return true
