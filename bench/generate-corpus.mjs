@@ -3,13 +3,14 @@
 //
 //   node bench/generate-corpus.mjs --count 10000 --out /tmp/corpus-10k [--seed 42] [--force]
 //
-// Writes <out>/posts/YYYY/YYYY-MM-DD-slug.md, <out>/kabar.config.json and a
+// Writes <out>/posts/YYYY/YYYY-MM-DD-slug.md, <out>/kabar.config.json,
+// <out>/kabar.archive.config.json (the same site with archive pages) and a
 // marker file <out>/.corpus.json (written last, so its presence means the
 // corpus is complete). All randomness comes from a seeded mulberry32 PRNG:
 // the same --count and --seed always give byte-identical files.
 //
 // If <out>/posts already exists and is not empty the generator refuses to run
-// unless --force is given, in which case <out>/posts, <out>/dist, <out>/.cache
+// unless --force is given, in which case <out>/posts, <out>/dist, <out>/dist-archive, <out>/.cache
 // and the marker are removed first (nothing else in <out> is touched).
 
 import fs from 'node:fs'
@@ -31,6 +32,20 @@ export const BENCH_CONFIG = {
   },
   posts: 'posts',
   out: 'dist',
+}
+
+/**
+ * The same site with RFC 5005 archive pages of 50 (the subscription feed
+ * keeps the newest 20), written elsewhere: bench/run.mjs builds it with
+ * `--limit 0` for a full archive in one file, and as it is for archive pages.
+ */
+export const ARCHIVE_CONFIG_FILE = 'kabar.archive.config.json'
+export const ARCHIVE_CONFIG = {
+  ...BENCH_CONFIG,
+  out: 'dist-archive',
+  limit: 20,
+  archive: { pageSize: 50 },
+  idManifest: 'kabar.archive.ids.json',
 }
 
 // ---------------------------------------------------------------------------
@@ -763,6 +778,7 @@ export function generateCorpus({ count, out, seed = 42, force = false, log = () 
     for (const p of [
       postsDir,
       path.join(outDir, 'dist'),
+      path.join(outDir, ARCHIVE_CONFIG.out),
       path.join(outDir, '.cache'),
       path.join(outDir, MARKER_FILE),
     ]) {
@@ -861,6 +877,7 @@ export function generateCorpus({ count, out, seed = 42, force = false, log = () 
   }
 
   fs.writeFileSync(path.join(outDir, 'kabar.config.json'), `${JSON.stringify(BENCH_CONFIG, null, 2)}\n`)
+  fs.writeFileSync(path.join(outDir, ARCHIVE_CONFIG_FILE), `${JSON.stringify(ARCHIVE_CONFIG, null, 2)}\n`)
   const ms = performance.now() - t0
   const marker = { generator: 'kabar-bench-corpus', version: CORPUS_VERSION, count, seed, bytes, drafts }
   fs.writeFileSync(path.join(outDir, MARKER_FILE), `${JSON.stringify(marker, null, 2)}\n`)

@@ -30,7 +30,7 @@ describe('npm run bench', () => {
     expect(stdout).toContain('floor (list + read)')
     const results = JSON.parse(await readFile(out, 'utf8')) as {
       sizes: number[]
-      results: { key: string; failed: boolean; runs: number; afterEdit?: { rendered: number } }[]
+      results: { key: string; failed: boolean; runs: number; afterEdit?: { rendered?: number; pages?: number } }[]
     }
     expect(results.sizes).toEqual([100])
     expect(results.results.map((result) => result.key)).toEqual([
@@ -40,11 +40,14 @@ describe('npm run bench', () => {
       'kabar-warm-20',
       'kabar-cold-all',
       'kabar-warm-all',
+      'kabar-warm-archive',
     ])
     for (const result of results.results) {
       expect(result.failed, result.key).toBe(false)
       expect(result.runs, result.key).toBe(3)
     }
     expect(results.results.find((result) => result.key === 'kabar-warm-all')?.afterEdit?.rendered).toBe(1)
+    // After one more edit, the one archive page showing the post is written again, nothing else.
+    expect(results.results.find((result) => result.key === 'kabar-warm-archive')?.afterEdit?.pages).toBe(1)
   }, 600_000)
 })
