@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import type { Post } from '../core/post.js'
-import { type RenderResult, renderPost } from '../core/render.js'
+import { type RenderResult, renderPosts } from '../core/render.js'
 import { loadRenderLibraries } from '../core/render-libraries.js'
 import { KabarError, type KabarErrorCode, type KabarErrorDetails } from '../errors.js'
 
@@ -68,69 +68,175 @@ export interface RenderManyOptions {
 export async function renderMany(posts: readonly Post[], options: RenderManyOptions = {}): Promise<RenderResult[]> {
   const workers = Math.min(options.maxWorkers ?? availableParallelism(), Math.ceil(posts.length / BATCH_SIZE))
   if (posts.length < POOL_THRESHOLD || WORKER_URL === undefined || workers < 2) {
-    await loadRenderLibraries()
-    return posts.map((post, index) => {
-      const result = renderPost(post)
-      options.onRendered?.(index + 1)
-      return result
-    })
+    return renderHere(posts, options.onRendered)
   }
-  return renderOnWorkers(posts, workers, WORKER_URL, options.onRendered)
+  const pool = startRenderPool({ workers, warmUp: false })
+  try {
+    return await pool.render(posts, options)
+  } finally {
+    await pool.close()
+  }
 }
 
-interface WorkerReply {
+async function renderHere(
+  posts: readonly Post[],
+  onRendered: ((done: number) => void) | undefined,
+): Promise<RenderResult[]> {
+  await loadRenderLibraries()
+  const results = renderPosts(posts)
+  for (let done = 1; done <= results.length; done++) onRendered?.(done)
+  return results
+}
+
+export interface RenderPoolOptions {
+  /** Worker threads. Default: the number of cores. */
+  workers?: number
+  /** Whether the workers render a sample post a few times while they wait for work (default `true`). */
+  warmUp?: boolean
+}
+
+/**
+ * Worker threads that render posts, started before the posts are known: a
+ * build starts them before it reads the posts, and by the time it knows
+ * which need rendering, the workers have loaded the Markdown libraries and
+ * warmed up. Idle workers do not keep the process alive.
+ */
+export interface RenderPool {
+  /** Renders `posts` as {@link renderMany} does, on the pool's workers (on this thread when there are none). */
+  render(posts: readonly Post[], options?: { onRendered?: (done: number) => void }): Promise<RenderResult[]>
+  /** Stops the workers; a rendering still under way fails. */
+  close(): Promise<void>
+}
+
+/** What a worker gets to start with. */
+export interface WorkerStart {
+  warmUp: boolean
+}
+
+export interface WorkerReply {
   index: number
   result?: StoredRender
   error?: string
 }
 
-async function renderOnWorkers(
-  posts: readonly Post[],
-  count: number,
-  url: URL,
-  onRendered: ((done: number) => void) | undefined,
-): Promise<RenderResult[]> {
-  const results: RenderResult[] = new Array(posts.length)
-  let next = 0
-  let done = 0
-  const runWorker = () =>
-    new Promise<void>((resolve, reject) => {
-      const worker = new Worker(url)
-      let pending = 0
-      const send = () => {
-        const batch: { index: number; post: Post }[] = []
-        while (batch.length < BATCH_SIZE && next < posts.length) {
-          batch.push({ index: next, post: posts[next] as Post })
-          next++
-        }
-        pending = batch.length
-        if (batch.length === 0) {
-          void worker.terminate().then(() => resolve())
-          return
-        }
-        worker.postMessage(batch)
-      }
-      worker.on('message', (replies: WorkerReply[]) => {
-        for (const reply of replies) {
-          if (reply.result === undefined) {
-            void worker.terminate()
-            reject(new Error(`rendering ${posts[reply.index]?.file} failed on a worker thread: ${reply.error}`))
-            return
-          }
-          results[reply.index] = fromStoredRender(reply.result)
-          done++
-          pending--
-          onRendered?.(done)
-        }
-        if (pending === 0) send()
-      })
-      worker.on('error', reject)
-      worker.on('exit', (code) => {
-        if (next < posts.length || pending > 0)
-          reject(new Error(`a rendering worker thread stopped (exit code ${code})`))
-      })
-      send()
+export function startRenderPool(options: RenderPoolOptions = {}): RenderPool {
+  const count = WORKER_URL === undefined ? 0 : (options.workers ?? availableParallelism())
+  const start: WorkerStart = { warmUp: options.warmUp ?? true }
+  const workers = Array.from({ length: count }, () => new Worker(WORKER_URL as URL, { workerData: start }))
+  let job: Job | undefined
+  // A pool that failed once stays failed: a batch of the failed job may still be under way.
+  let failure: Error | undefined
+  let queue: Promise<unknown> = Promise.resolve()
+  const fail = (error: Error) => {
+    failure ??= error
+    job?.fail(error)
+  }
+  for (const worker of workers) {
+    worker.on('message', (replies: WorkerReply[]) => {
+      const error = job?.receive(worker, replies)
+      if (error !== undefined) fail(error)
     })
-  await Promise.all(Array.from({ length: count }, runWorker))
-  return results
+    worker.on('error', fail)
+    worker.on('exit', (code) => fail(new Error(`a rendering worker thread stopped (exit code ${code})`)))
+    // After the listeners: a `message` listener refs the worker again.
+    worker.unref()
+  }
+  return {
+    render(posts, renderOptions = {}) {
+      const rendered = queue.then(() => {
+        if (failure !== undefined) throw failure
+        if (workers.length === 0) return renderHere(posts, renderOptions.onRendered)
+        job = new Job(posts, workers, renderOptions.onRendered)
+        return job.promise.finally(() => {
+          job = undefined
+        })
+      })
+      queue = rendered.catch(() => undefined)
+      return rendered
+    },
+    async close() {
+      fail(new Error('the render pool was closed'))
+      await Promise.all(workers.map((worker) => worker.terminate()))
+    },
+  }
+}
+
+/** Batches in flight per worker: while it renders one, the next is on its way. */
+const BATCHES_IN_FLIGHT = 2
+/** Posts in a batch at most: each batch costs a message each way and a time-limited call. */
+const MAX_BATCH_SIZE = 16
+
+/** One `render` call on the pool's workers. */
+class Job {
+  readonly promise: Promise<RenderResult[]>
+  readonly #posts: readonly Post[]
+  readonly #workers: readonly Worker[]
+  readonly #results: RenderResult[]
+  readonly #onRendered: ((done: number) => void) | undefined
+  readonly #batchSize: number
+  #resolve: (results: RenderResult[]) => void = () => undefined
+  #reject: (error: Error) => void = () => undefined
+  #next = 0
+  #done = 0
+
+  constructor(posts: readonly Post[], workers: readonly Worker[], onRendered: ((done: number) => void) | undefined) {
+    this.#posts = posts
+    this.#workers = workers
+    this.#results = new Array(posts.length)
+    this.#onRendered = onRendered
+    // Smaller batches for fewer posts, so that every worker gets some.
+    const batches = workers.length * BATCHES_IN_FLIGHT * 2
+    this.#batchSize = Math.max(1, Math.min(MAX_BATCH_SIZE, Math.ceil(posts.length / batches)))
+    this.promise = new Promise<RenderResult[]>((resolve, reject) => {
+      this.#resolve = resolve
+      this.#reject = reject
+    })
+    if (posts.length === 0) {
+      this.#resolve([])
+      return
+    }
+    for (const worker of workers) {
+      // Only while there is work may the workers keep the process alive.
+      worker.ref()
+      for (let batch = 0; batch < BATCHES_IN_FLIGHT; batch++) this.#send(worker)
+    }
+  }
+
+  /** Takes a worker's renderings and gives it the next batch; the error when a post could not be rendered. */
+  receive(worker: Worker, replies: WorkerReply[]): Error | undefined {
+    for (const reply of replies) {
+      if (reply.result === undefined) {
+        return new Error(`rendering ${this.#posts[reply.index]?.file} failed on a worker thread: ${reply.error}`)
+      }
+      this.#results[reply.index] = fromStoredRender(reply.result)
+      this.#done++
+      this.#onRendered?.(this.#done)
+    }
+    if (this.#done === this.#posts.length) {
+      this.#release()
+      this.#resolve(this.#results)
+    } else {
+      this.#send(worker)
+    }
+    return undefined
+  }
+
+  fail(error: Error): void {
+    this.#release()
+    this.#reject(error)
+  }
+
+  #send(worker: Worker): void {
+    if (this.#next >= this.#posts.length) return
+    const batch: { index: number; post: Post }[] = []
+    while (batch.length < this.#batchSize && this.#next < this.#posts.length) {
+      batch.push({ index: this.#next, post: this.#posts[this.#next] as Post })
+      this.#next++
+    }
+    worker.postMessage(batch)
+  }
+
+  #release(): void {
+    for (const worker of this.#workers) worker.unref()
+  }
 }
