@@ -141,7 +141,8 @@ describe('kabar serve', () => {
       return body.includes('<title>Watched post</title>')
     })
     assertWellFormedXml(body)
-    expect(serve.stdout.text).toContain('kabar serve: posts/second.md added')
+    // The feed is renamed into place before the rebuild's report is printed.
+    await waitFor(() => serve.stdout.text.includes('kabar serve: posts/second.md added'))
     expect(await serve.stop()).toBe(0)
   })
 
