@@ -154,6 +154,13 @@ describe('steps skipped when they would change nothing', () => {
     )
     expect(renderPost(post('```\n\nafter a blank line\n```')).html).toBe('<pre><code>after a blank line\n</code></pre>')
   })
+
+  it('still links e-mail addresses and www. that only character references or escapes make', () => {
+    // micromark links the plain ones as it parses; GFM's transform looks again, when a text has an @ or www.
+    expect(renderPost(post('Write to a\\@b.example or see www&#46;example.org.')).html).toBe(
+      '<p>Write to <a href="mailto:a@b.example">a@b.example</a> or see <a href="http://www.example.org/">www.example.org</a>.</p>',
+    )
+  })
 })
 
 describe('renderPosts', () => {

@@ -113,6 +113,7 @@ let processor: Processor<MdastRoot, MdastRoot, HastRoot, HastRoot, string> | und
 function getProcessor() {
   processor ??= remark()
     .use(remarkGfm)
+    .use(guardAutolinkLiterals)
     .use(() => extractSummary)
     .use(() => noteHtmlParserNeed)
     .use(remarkRehype, { allowDangerousHtml: true })
@@ -212,11 +213,43 @@ function dataOf(file: VFile): RenderData {
 }
 
 /**
- * Trees deeper than this take the step that {@link needsHtmlParser} would
- * let them skip, as they always did, so that where the call stack
- * overflows on deeply nested Markdown stays the same.
+ * Trees deeper than this take the steps that {@link needsHtmlParser} and
+ * {@link mayHaveAutolinkLiterals} would let them skip, as they always did,
+ * so that where the call stack overflows on deeply nested Markdown stays the same.
  */
 const MAX_CHECKED_DEPTH = 64
+
+/**
+ * GFM turns URLs and e-mail addresses in text into links as micromark
+ * parses, and then with a transform (of mdast-util-gfm-autolink-literal)
+ * that looks at every text outside links again: four walks of the tree with
+ * unist-util-visit-parents (see walk.ts), about a twentieth of a render. Each
+ * of its four patterns needs `http://`, `https://`, `www.` or `@` in a text
+ * to match, and without a match the transform changes nothing: it runs only
+ * when some text has one of them.
+ */
+function guardAutolinkLiterals(this: Processor): void {
+  for (const extension of this.data('fromMarkdownExtensions')?.flat() ?? []) {
+    const transforms = extension.transforms
+    if (transforms === undefined || transforms === null) continue
+    extension.transforms = transforms.map((transform) =>
+      transform.name === 'transformGfmAutolinkLiterals'
+        ? (tree: MdastRoot) => (mayHaveAutolinkLiterals(tree, 0) ? transform(tree) : undefined)
+        : transform,
+    )
+  }
+}
+
+const AUTOLINK_LITERAL_START = /https?:\/\/|www\.|@/i
+
+/** Whether a text outside links may hold an autolink literal; trees too deep to tell go through the transform as always. */
+function mayHaveAutolinkLiterals(node: MdastNodes, depth: number): boolean {
+  if (node.type === 'text') return AUTOLINK_LITERAL_START.test(node.value)
+  if (node.type === 'link' || node.type === 'linkReference' || !('children' in node)) return false
+  if (depth > MAX_CHECKED_DEPTH) return true
+  for (const child of node.children) if (mayHaveAutolinkLiterals(child, depth + 1)) return true
+  return false
+}
 
 function noteHtmlParserNeed(tree: MdastRoot, file: VFile): void {
   dataOf(file).needsHtmlParser = needsHtmlParser(tree, 0)
