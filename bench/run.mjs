@@ -555,12 +555,8 @@ async function main() {
         )
         .join(', ')}; a full archive's ×naive-all is taken at 1k; --full runs everything at every size`
   console.log(`plan: ${planText}`)
-  console.log(
-    `load average at start: ${os
-      .loadavg()
-      .map((x) => x.toFixed(2))
-      .join(' ')}`,
-  )
+  const loadAtStart = os.loadavg()
+  console.log(`load average at start: ${loadAtStart.map((x) => x.toFixed(2)).join(' ')}`)
 
   const rows = []
   const records = []
@@ -727,7 +723,7 @@ async function main() {
     sizes: corpora.map((corpus) => corpus.posts),
     corpora,
     notes,
-    loadAverage: { atEnd: loadAtEnd.map((x) => round(x, 2)) },
+    loadAverage: { atStart: loadAtStart.map((x) => round(x, 2)), atEnd: loadAtEnd.map((x) => round(x, 2)) },
     timings: timings.map((t) => ({ what: t.what, seconds: round(t.ms / 1000) })),
     totalSeconds: round(totalMs / 1000),
     results: records,
