@@ -15,7 +15,7 @@
 // and serve benchmarks) takes about ten minutes on 2 cores on a fresh clone,
 // corpora included. The table's "runs" column says how many each row had:
 //   - the cold full archive at 10,000 posts runs once: it renders every post
-//     (about 3 minutes), and it is what warms the cache for the two warm
+//     (one to three minutes), and it is what warms the cache for the two warm
 //     full-archive scenarios after it;
 //   - the ×naive-all ratio of a full archive is taken at 1,000 posts, 2 runs
 //     of each: naive-all takes 2 minutes a run at 10,000 posts, and both
