@@ -8,14 +8,15 @@
 //   node bench/render-speed.mjs --dump out.jsonl [--lib lib]
 //       renders every post of the corpus and writes one JSON line per post (html, summary, warnings):
 //       compare two dumps byte for byte to check that a change leaves the output alone.
-//   node bench/render-speed.mjs --pool|--cold [--lib lib] [--head-start 800] [--shown 20]
-//       the time from asking for the --shown newest posts to having them: with a pool started
-//       --head-start ms earlier (--pool, startRenderPool), or with renderMany on a cold thread (--cold).
+//   node bench/render-speed.mjs --pool|--cold [--lib lib] [--head-start 800] [--shown 20] [--workers 1] [--no-warm-up]
+//       the time from asking for --shown posts to having them, after --head-start ms of normalizing
+//       posts on this thread (as a build does before it knows what to render): with a pool of
+//       --workers started before that (--pool, startRenderPool), or with renderMany (--cold).
 //
 // Posts are normalized by kabar itself (lib/core/normalize.js), as a build does. Node flags such
 // as --max-semi-space-size=32 go before the script name; --young <MB> runs the speed measurement
 // on a worker thread with that young generation (resourceLimits.maxYoungGenerationSizeMb), as
-// the render pool's workers do.
+// the render pool's workers do (0: V8's default).
 
 import fs from 'node:fs'
 import path from 'node:path'
@@ -33,6 +34,8 @@ const options = {
   rounds: 3,
   headStart: 800,
   shown: 20,
+  workers: 1,
+  warmUp: true,
 }
 let mode = 'speed'
 let dumpFile
@@ -51,6 +54,8 @@ for (let i = 0; i < argv.length; i++) {
   else if (arg === '--rounds') options.rounds = Number(argv[++i])
   else if (arg === '--head-start') options.headStart = Number(argv[++i])
   else if (arg === '--shown') options.shown = Number(argv[++i])
+  else if (arg === '--workers') options.workers = Number(argv[++i])
+  else if (arg === '--no-warm-up') options.warmUp = false
   else if (arg === '--young') youngGenerationMb = Number(argv[++i])
   else {
     console.error(`render-speed: unknown argument ${arg}`)
@@ -62,10 +67,9 @@ const lib = path.resolve(REPO_ROOT, options.lib)
 const libModule = (name) => import(pathToFileURL(path.join(lib, name)).href)
 const corpus = path.resolve(REPO_ROOT, options.corpus)
 
-/** Every post of the corpus, normalized, in file-name order. */
-async function loadPosts() {
+/** The config and every post file of the corpus, in file-name order. */
+async function readSources() {
   const { resolveConfig } = await libModule('core/config.js')
-  const { normalizePost } = await libModule('core/normalize.js')
   const configPath = path.join(corpus, 'kabar.config.json')
   const config = resolveConfig(JSON.parse(fs.readFileSync(configPath, 'utf8')), { configPath })
   const postsDir = path.join(corpus, 'posts')
@@ -73,11 +77,20 @@ async function loadPosts() {
     .readdirSync(postsDir, { recursive: true })
     .filter((name) => name.endsWith('.md'))
     .sort()
+  const sources = names.map((name) => {
+    const file = path.join(postsDir, name)
+    return { path: file, relativePath: name.split(path.sep).join('/'), text: fs.readFileSync(file, 'utf8') }
+  })
+  return { config, sources }
+}
+
+/** Every post of the corpus, normalized, in file-name order. */
+async function loadPosts() {
+  const { normalizePost } = await libModule('core/normalize.js')
+  const { config, sources } = await readSources()
   const now = new Date('2030-01-01T00:00:00Z')
   const posts = []
-  for (const name of names) {
-    const file = path.join(postsDir, name)
-    const source = { path: file, relativePath: name.split(path.sep).join('/'), text: fs.readFileSync(file, 'utf8') }
+  for (const source of sources) {
     const { post } = normalizePost(source, { config, now })
     if (post !== undefined) posts.push(post)
   }
@@ -176,26 +189,43 @@ async function dump() {
   console.log(`${all.length} posts in ${((performance.now() - started) / 1000).toFixed(1)} s → ${dumpFile}`)
 }
 
-/** The time from asking for the newest posts to having them, with a pool started early or on a cold thread. */
+/** The time from asking for a few posts to having them, with a pool started early or on a cold thread. */
 async function shownPosts() {
   const renderPool = await libModule('io/render-pool.js')
-  // The newest posts come last in file-name order.
-  const shown = (await loadPosts()).slice(-options.shown)
-  // The head start stands for a build's reading and normalizing, during which a pool's worker warms up.
-  const started = mode === 'pool' ? renderPool.startRenderPool({ workers: 1 }) : undefined
-  if (started !== undefined) await new Promise((resolve) => setTimeout(resolve, options.headStart))
+  const { normalizePost } = await libModule('core/normalize.js')
+  const { config, sources } = await readSources()
+  const now = new Date('2030-01-01T00:00:00Z')
+  const startedAt = performance.now()
+  const started =
+    mode === 'pool' ? renderPool.startRenderPool({ workers: options.workers, warmUp: options.warmUp }) : undefined
+  // What a build does while the pool warms up: normalizing posts, on this thread, for --head-start ms.
+  const posts = []
+  for (const source of sources) {
+    const { post } = normalizePost(source, { config, now })
+    if (post !== undefined) posts.push(post)
+    if (performance.now() - startedAt > options.headStart) break
+  }
+  const rest = options.headStart - (performance.now() - startedAt)
+  if (rest > 0) await new Promise((resolve) => setTimeout(resolve, rest))
+  const headStart = performance.now() - startedAt
+  const shown = posts.slice(0, options.shown)
   const asked = performance.now()
   if (started === undefined) await renderPool.renderMany(shown)
   else await started.render(shown)
-  const how = started === undefined ? 'renderMany on a cold thread' : `startRenderPool ${options.headStart} ms ahead`
-  console.log(`${how}: ${shown.length} posts in ${(performance.now() - asked).toFixed(0)} ms`)
+  const took = (performance.now() - asked).toFixed(0)
+  const how =
+    started === undefined
+      ? 'renderMany on a cold thread'
+      : `startRenderPool({ workers: ${options.workers}, warmUp: ${options.warmUp} })`
+  console.log(`${how}, ${headStart.toFixed(0)} ms after starting: ${shown.length} posts in ${took} ms`)
   await started?.close()
 }
 
 if (mode === 'speed' && youngGenerationMb !== undefined && isMainThread) {
   const worker = new Worker(new URL(import.meta.url), {
     argv: process.argv.slice(2),
-    resourceLimits: { maxYoungGenerationSizeMb: youngGenerationMb },
+    // 0: V8's default.
+    resourceLimits: youngGenerationMb > 0 ? { maxYoungGenerationSizeMb: youngGenerationMb } : {},
   })
   console.log(`on a worker thread, young generation ${youngGenerationMb} MB`)
   await new Promise((resolve, reject) => worker.on('exit', resolve).on('error', reject))
