@@ -198,26 +198,31 @@ async function shownPosts() {
   const startedAt = performance.now()
   const started =
     mode === 'pool' ? renderPool.startRenderPool({ workers: options.workers, warmUp: options.warmUp }) : undefined
-  // What a build does while the pool warms up: normalizing posts, on this thread, for --head-start ms.
+  // What a build does while the pool warms up: normalizing posts on this thread, for --head-start ms
+  // and at least the posts to render.
   const posts = []
   for (const source of sources) {
     const { post } = normalizePost(source, { config, now })
     if (post !== undefined) posts.push(post)
-    if (performance.now() - startedAt > options.headStart) break
+    if (posts.length >= options.shown && performance.now() - startedAt > options.headStart) break
   }
   const rest = options.headStart - (performance.now() - startedAt)
   if (rest > 0) await new Promise((resolve) => setTimeout(resolve, rest))
   const headStart = performance.now() - startedAt
   const shown = posts.slice(0, options.shown)
   const asked = performance.now()
+  const cpuBefore = processCpuMs()
   if (started === undefined) await renderPool.renderMany(shown)
   else await started.render(shown)
   const took = (performance.now() - asked).toFixed(0)
+  const cpu = ((processCpuMs() - cpuBefore) / shown.length).toFixed(2)
   const how =
     started === undefined
       ? 'renderMany on a cold thread'
       : `startRenderPool({ workers: ${options.workers}, warmUp: ${options.warmUp} })`
-  console.log(`${how}, ${headStart.toFixed(0)} ms after starting: ${shown.length} posts in ${took} ms`)
+  console.log(
+    `${how}, ${headStart.toFixed(0)} ms after starting: ${shown.length} posts in ${took} ms (${cpu} ms/post process CPU)`,
+  )
   await started?.close()
 }
 

@@ -79,6 +79,16 @@ describe.skipIf(compiled === undefined)('startRenderPool on worker threads', () 
     }
   })
 
+  it('starts its other workers for a large rendering', async () => {
+    const many = Array.from({ length: 150 }, (_, index) => post(index))
+    const started = pool.startRenderPool({ workers: 1, maxWorkers: 2 })
+    try {
+      expect(await started.render(many)).toEqual(renderPosts(many))
+    } finally {
+      await started.close()
+    }
+  })
+
   it('fails a rendering under way when closed, and every one after', async () => {
     const started = pool.startRenderPool({ workers: 1 })
     const rendering = started.render(posts)

@@ -80,7 +80,7 @@ export async function renderMany(posts: readonly Post[], options: RenderManyOpti
   if (posts.length < POOL_THRESHOLD || WORKER_URL === undefined || workers < 2) {
     return renderHere(posts, options.onRendered)
   }
-  const pool = startRenderPool({ workers, warmUp: false })
+  const pool = startRenderPool({ workers, maxWorkers: workers, warmUp: false })
   try {
     return await pool.render(posts, options)
   } finally {
@@ -99,9 +99,11 @@ async function renderHere(
 }
 
 export interface RenderPoolOptions {
-  /** Worker threads. Default: the number of cores. */
+  /** Worker threads started now (default 1): they load the libraries and warm up while they wait. */
   workers?: number
-  /** Whether the workers render a sample post a few times while they wait for work (default `true`). */
+  /** Worker threads a large rendering may use, the others started when it comes (default: the number of cores). */
+  maxWorkers?: number
+  /** Whether the workers started now render a sample post a few times while they wait (default `true`). */
   warmUp?: boolean
 }
 
@@ -129,17 +131,16 @@ export interface WorkerReply {
   error?: string
 }
 
+/**
+ * Posts from which a rendering starts the pool's other workers: about a
+ * second of work for one worker, of which starting another (a quarter of a
+ * second, and a cold compiler) takes a fair share.
+ */
+const GROW_THRESHOLD = 100
+
 export function startRenderPool(options: RenderPoolOptions = {}): RenderPool {
-  const count = WORKER_URL === undefined ? 0 : (options.workers ?? availableParallelism())
-  const start: WorkerStart = { warmUp: options.warmUp ?? true }
-  const workers = Array.from(
-    { length: count },
-    () =>
-      new Worker(WORKER_URL as URL, {
-        workerData: start,
-        resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
-      }),
-  )
+  const maxWorkers = WORKER_URL === undefined ? 0 : (options.maxWorkers ?? availableParallelism())
+  const workers: Worker[] = []
   let job: Job | undefined
   // A pool that failed once stays failed: a batch of the failed job may still be under way.
   let failure: Error | undefined
@@ -148,7 +149,11 @@ export function startRenderPool(options: RenderPoolOptions = {}): RenderPool {
     failure ??= error
     job?.fail(error)
   }
-  for (const worker of workers) {
+  const addWorker = (start: WorkerStart) => {
+    const worker = new Worker(WORKER_URL as URL, {
+      workerData: start,
+      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+    })
     worker.on('message', (replies: WorkerReply[]) => {
       const error = job?.receive(worker, replies)
       if (error !== undefined) fail(error)
@@ -157,11 +162,15 @@ export function startRenderPool(options: RenderPoolOptions = {}): RenderPool {
     worker.on('exit', (code) => fail(new Error(`a rendering worker thread stopped (exit code ${code})`)))
     // After the listeners: a `message` listener refs the worker again.
     worker.unref()
+    workers.push(worker)
   }
+  const warmUp = options.warmUp ?? true
+  while (workers.length < Math.min(options.workers ?? 1, maxWorkers)) addWorker({ warmUp })
   return {
     render(posts, renderOptions = {}) {
       const rendered = queue.then(() => {
         if (failure !== undefined) throw failure
+        if (posts.length >= GROW_THRESHOLD) while (workers.length < maxWorkers) addWorker({ warmUp: false })
         if (workers.length === 0) return renderHere(posts, renderOptions.onRendered)
         job = new Job(posts, workers, renderOptions.onRendered)
         return job.promise.finally(() => {
