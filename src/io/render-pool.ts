@@ -14,8 +14,8 @@ import { KabarError, type KabarErrorCode, type KabarErrorDetails } from '../erro
 
 /** Below this many posts, rendering stays on this thread. */
 export const POOL_THRESHOLD = 24
-/** Posts handed to a worker at a time: big enough to amortize messages, small enough to balance the load. */
-const BATCH_SIZE = 4
+/** renderMany starts no more workers than this many posts each can have. */
+const MIN_POSTS_PER_WORKER = 4
 
 /** A rendering, as plain data that can cross to another thread and into the cache. */
 export interface StoredRender {
@@ -76,7 +76,7 @@ export interface RenderManyOptions {
 
 /** Renders `posts` in order; results come back in the same order. */
 export async function renderMany(posts: readonly Post[], options: RenderManyOptions = {}): Promise<RenderResult[]> {
-  const workers = Math.min(options.maxWorkers ?? availableParallelism(), Math.ceil(posts.length / BATCH_SIZE))
+  const workers = Math.min(options.maxWorkers ?? availableParallelism(), Math.ceil(posts.length / MIN_POSTS_PER_WORKER))
   if (posts.length < POOL_THRESHOLD || WORKER_URL === undefined || workers < 2) {
     return renderHere(posts, options.onRendered)
   }
