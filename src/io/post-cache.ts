@@ -146,6 +146,12 @@ export class PostCache implements RenderStore {
   readonly #fresh = new Map<string, RenderResult>()
   /** Renderings read from disk in this process. */
   readonly #read = new Map<string, RenderResult>()
+  /**
+   * Renderings files opened for reading, kept open until `save`: a build
+   * with archive pages reads back every post's rendering, and opening the
+   * file for each one was a third of that build.
+   */
+  readonly #openSegments = new Map<string, number | undefined>()
 
   private constructor(folder: string, records: Map<string, PostRecord>, locations: Map<string, RenderLocation>) {
     this.folder = folder
@@ -170,7 +176,7 @@ export class PostCache implements RenderStore {
     if (known !== undefined) return known
     const location = this.#locations.get(key)
     if (location === undefined) return undefined
-    const result = readRender(this.folder, location)
+    const result = this.#readRender(location)
     if (result === undefined) this.#locations.delete(key)
     else this.#read.set(key, result)
     return result
@@ -209,10 +215,48 @@ export class PostCache implements RenderStore {
       this.#fresh.clear()
       this.#read.clear()
       writeIndex(this.folder, records, { version: cacheVersion(), renders: [...this.#locations], batches: 0 })
+      // Closed before unused files are deleted (Windows deletes no open file); rewriting may have opened some.
+      this.#closeSegments()
       this.#removeUnusedSegments()
     } catch {
       // A read-only or full disk: the build itself is not affected.
+    } finally {
+      this.#closeSegments()
     }
+  }
+
+  #readRender(location: RenderLocation): RenderResult | undefined {
+    if (!this.#openSegments.has(location.segment)) {
+      let descriptor: number | undefined
+      try {
+        descriptor = openSync(path.join(this.folder, location.segment), 'r')
+      } catch {
+        descriptor = undefined
+      }
+      this.#openSegments.set(location.segment, descriptor)
+    }
+    const descriptor = this.#openSegments.get(location.segment)
+    if (descriptor === undefined) return undefined
+    try {
+      const bytes = Buffer.alloc(location.length)
+      if (readSync(descriptor, bytes, 0, location.length, location.offset) !== location.length) return undefined
+      if (hashOf(bytes) !== location.hash) return undefined
+      return fromStoredRender(deserialize(bytes) as StoredRender)
+    } catch {
+      return undefined
+    }
+  }
+
+  #closeSegments(): void {
+    for (const descriptor of this.#openSegments.values()) {
+      if (descriptor === undefined) continue
+      try {
+        closeSync(descriptor)
+      } catch {
+        // Already closed: nothing to do.
+      }
+    }
+    this.#openSegments.clear()
   }
 
   #segmentsToRewrite(liveKeys: ReadonlySet<string>): string[] {
@@ -343,21 +387,6 @@ function indexIn<T>(indexes: Map<T, number>, table: T[], value: T): number {
     indexes.set(value, index)
   }
   return index
-}
-
-function readRender(folder: string, location: RenderLocation): RenderResult | undefined {
-  let descriptor: number | undefined
-  try {
-    descriptor = openSync(path.join(folder, location.segment), 'r')
-    const bytes = Buffer.alloc(location.length)
-    if (readSync(descriptor, bytes, 0, location.length, location.offset) !== location.length) return undefined
-    if (hashOf(bytes) !== location.hash) return undefined
-    return fromStoredRender(deserialize(bytes) as StoredRender)
-  } catch {
-    return undefined
-  } finally {
-    if (descriptor !== undefined) closeSync(descriptor)
-  }
 }
 
 function toStoredRecord(
