@@ -10,7 +10,7 @@ import type { RenderResult } from '../core/render.js'
 import type { KabarError } from '../errors.js'
 import { errorCode } from './file-system.js'
 import { cacheFolderFor, PostCache } from './post-cache.js'
-import { type FileStamp, readPostHead, readPostWhole } from './read-head.js'
+import { type FileStamp, readPostHead } from './read-head.js'
 import { isPostFileName, listPostPaths } from './read-posts.js'
 import { renderMany } from './render-pool.js'
 import { MemoryRenderStore, type RenderStore, renderKeyOf } from './render-store.js'
@@ -192,7 +192,8 @@ export class PostStore implements PostLoader {
     }
     this.#openCache(baseConfig, paths)
     const run: Run = { config, configHash, now: options.now.getTime(), options }
-    const { results, readWhole } = await this.#scan(paths, run, stamps)
+    const scan = await this.#scan(paths, run, stamps)
+    const { results, readWhole } = scan
     // Select; then every post an output shows must have been read whole: reading one whole
     // can change it (a bad byte in its body), so select again until nothing more is read.
     let selection: Selection
@@ -206,14 +207,11 @@ export class PostStore implements PostLoader {
       needed = options.neededPosts(selection.published, config)
       const toRead = needed.filter((post) => !readWhole.has(post.file) && this.#needsBody(post, run.configHash))
       if (toRead.length === 0) break
-      const sources: SourceFile[] = []
       for (const post of toRead) {
         readWhole.add(post.file)
-        const read = this.#read(post.file, 'whole', config)
-        if (read === undefined) results.delete(post.file)
-        else sources.push(read)
+        this.#apply(post.file, scanFile(post.file, 'whole', scan.settings), run, scan)
       }
-      await this.#normalizeAll(sources, run, results)
+      await this.#normalizeNeedingDates(run, scan)
     }
     const rendered = await this.#render(needed, readWhole, results, run)
     const { read, normalized, rendered: renderCount } = this.lastLoad
@@ -298,7 +296,7 @@ export class PostStore implements PostLoader {
     paths: readonly string[],
     run: Run,
     stamps: ReadonlyMap<string, FileStamp | undefined> | undefined,
-  ): Promise<{ results: Map<string, NormalizeResult>; readWhole: Set<string> }> {
+  ): Promise<ScanState> {
     const { config, options } = run
     const scan: ScanState = {
       results: new Map(),
@@ -347,8 +345,8 @@ export class PostStore implements PostLoader {
     } else {
       await this.#scanInParallel(toRead, worker, run, scan)
     }
-    if (scan.needingDates.length > 0) await this.#normalizeAll(scan.needingDates, run, scan.results)
-    return { results: scan.results, readWhole: scan.readWhole }
+    await this.#normalizeNeedingDates(run, scan)
+    return scan
   }
 
   /**
@@ -399,23 +397,17 @@ export class PostStore implements PostLoader {
     this.lastLoad.read++
     const record = updatedRecord(this.records.get(filePath), read)
     this.records.set(filePath, record)
-    if (read.kind === 'problem') return
+    if (read.kind === 'problem') {
+      // Read whole, a post shown until now can turn out unreadable (a bad byte in its body).
+      scan.results.delete(filePath)
+      return
+    }
     if (read.isWhole) {
       this.lastLoad.readWhole++
       scan.readWhole.add(filePath)
     }
     if (scanned.needsDate !== undefined) scan.needingDates.push(scanned.needsDate)
     else if (scanned.result !== undefined) this.#remember(record, scanned.result, run, scan.results, filePath)
-  }
-
-  /** Reads a file again and updates its record; its text when it is a post, to normalize at once. */
-  #read(filePath: string, extent: 'head' | 'whole', config: ResolvedConfig): SourceFile | undefined {
-    const { postsDir, maxPostSize } = config
-    const read = (extent === 'whole' ? readPostWhole : readPostHead)(filePath, postsDir, maxPostSize)
-    this.lastLoad.read++
-    if (read.kind === 'source' && read.isWhole) this.lastLoad.readWhole++
-    this.records.set(filePath, updatedRecord(this.records.get(filePath), read))
-    return read.kind === 'source' ? read.source : undefined
   }
 
   /** The first posts' heads, for recognizing which generator wrote them. */
@@ -426,13 +418,15 @@ export class PostStore implements PostLoader {
     })
   }
 
-  /** Normalizes sources read in this run, with a date from git for those whose file gives none. */
-  async #normalizeAll(sources: readonly SourceFile[], run: Run, results: Map<string, NormalizeResult>): Promise<void> {
+  /** Normalizes the sources whose date must come from git, looked up for all of them at once. */
+  async #normalizeNeedingDates(run: Run, scan: ScanState): Promise<void> {
+    const sources = scan.needingDates.splice(0)
+    if (sources.length === 0) return
     const dated =
       run.options.addFallbackDates === undefined ? sources : await run.options.addFallbackDates(sources, run.config)
     for (const [index, source] of sources.entries()) {
       if (index % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop()
-      this.#normalizeOne(source, dated[index] ?? source, run, results)
+      this.#normalizeOne(source, dated[index] ?? source, run, scan.results)
     }
   }
 
