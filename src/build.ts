@@ -13,7 +13,7 @@ import type { FileSystem } from './io/file-system.js'
 import { writeIdManifest } from './io/id-manifest.js'
 import { readImageSizes } from './io/image-sizes.js'
 import { loadConfig } from './io/load-config.js'
-import { type LoadedPosts, type LoadProgress, type PostLoader, PostStore } from './io/post-store.js'
+import { type LoadedPosts, type LoadProgress, type PostLoader, PostStore, RenderingLostError } from './io/post-store.js'
 import { checkPublishedIds } from './io/published-ids.js'
 import { readPosts } from './io/read-posts.js'
 import { measureOutputs, type WriteResult, writeOutputs } from './io/write-outputs.js'
@@ -119,6 +119,21 @@ export interface BuildContext {
 
 /** One build; a session calls it again with what it kept. */
 export async function runBuild(options: BuildOptions, context: BuildContext): Promise<BuildReport> {
+  try {
+    return await runBuildOnce(options, context, false)
+  } catch (error) {
+    if (!(error instanceof RenderingLostError)) throw error
+    // A stored rendering was found damaged only when a file showing its post was serialized
+    // (they are read only then): nothing was replaced yet. Once more, checking every rendering first.
+    return runBuildOnce(options, context, true)
+  }
+}
+
+async function runBuildOnce(
+  options: BuildOptions,
+  context: BuildContext,
+  verifyRenderings: boolean,
+): Promise<BuildReport> {
   const cwd = options.cwd ?? process.cwd()
   /** What the build memo keeps of this build: set once the outputs are written. */
   let toRemember: RememberedBuild | undefined
@@ -176,6 +191,7 @@ export async function runBuild(options: BuildOptions, context: BuildContext): Pr
             addFallbackDates: addDates,
             neededPosts: postsInOutputs,
             onProgress: options.onProgress,
+            verifyRenderings,
             ...(memo?.has(baseConfig.configPath) && { isUnchanged }),
           })
         : await readAndSelectPosts(config, selectOptions, { configure, addDates, fileSystem: options.fileSystem })
@@ -210,7 +226,7 @@ export async function runBuild(options: BuildOptions, context: BuildContext): Pr
     if (!hasErrors(problems)) {
       const images = await readImageSizes(postsInOutputs(selection.published, config), options.fileSystem)
       problems.push(...images.warnings)
-      const outputs = renderOutputs(selection.published, config, images.sizes, loaded.render)
+      const outputs = renderOutputs(selection.published, config, images.sizes, loaded.renderings)
       problems.push(...outputs.warnings)
       // Size warnings come once the files are made, one at a time while they are written; in the report
       // they stand where they always have, after the renderings' warnings.
@@ -346,7 +362,7 @@ async function readAndSelectPosts(
     selection: selectPosts(dated, chosen, selectOptions),
     readProblems: problems,
     found: sources.length + problems.filter((problem) => problem.severity === 'error').length,
-    render: undefined,
+    renderings: undefined,
     fingerprint: undefined,
   }
 }

@@ -83,7 +83,14 @@ describe('the post store', () => {
     const report = await session.run()
     session.close()
     expect(report.errors).toEqual([])
-    expect(session.lastRun).toEqual({ listed: 8, read: 10, readWhole: 2, normalized: 10, rendered: 2 })
+    expect(session.lastRun).toEqual({
+      listed: 8,
+      read: 10,
+      readWhole: 2,
+      normalized: 10,
+      rendered: 2,
+      renderingsTaken: 0,
+    })
     expect(await readFeeds()).toEqual(await referenceFeeds())
   })
 
@@ -92,7 +99,14 @@ describe('the post store', () => {
     await session.run()
     const report = await session.run()
     session.close()
-    expect(session.lastRun).toEqual({ listed: 8, read: 0, readWhole: 0, normalized: 0, rendered: 0 })
+    expect(session.lastRun).toEqual({
+      listed: 8,
+      read: 0,
+      readWhole: 0,
+      normalized: 0,
+      rendered: 0,
+      renderingsTaken: 2,
+    })
     expect(report.written).toEqual([])
     expect(report.unchanged).toEqual(FEEDS)
   })
@@ -104,7 +118,14 @@ describe('the post store', () => {
     const session = createBuildSession(options())
     await session.run()
     session.close()
-    expect(session.lastRun).toEqual({ listed: 8, read: 0, readWhole: 0, normalized: 0, rendered: 0 })
+    expect(session.lastRun).toEqual({
+      listed: 8,
+      read: 0,
+      readWhole: 0,
+      normalized: 0,
+      rendered: 0,
+      renderingsTaken: 2,
+    })
     expect(await readFeeds()).toEqual(await referenceFeeds())
   })
 
@@ -115,11 +136,25 @@ describe('the post store', () => {
     expect(session.lastRun.rendered).toBe(8)
     await writePost(4, postText(4, `${LONG_BODY}\n\nSatu paragraf baru.`))
     await session.run({ changed: [postPath(4)] })
-    expect(session.lastRun).toEqual({ listed: 8, read: 1, readWhole: 1, normalized: 1, rendered: 1 })
+    expect(session.lastRun).toEqual({
+      listed: 8,
+      read: 1,
+      readWhole: 1,
+      normalized: 1,
+      rendered: 1,
+      renderingsTaken: 7,
+    })
     await writePost(6, postText(6, `${LONG_BODY}\n\nParagraf lain.`))
     await session.run()
     session.close()
-    expect(session.lastRun).toEqual({ listed: 8, read: 1, readWhole: 1, normalized: 1, rendered: 1 })
+    expect(session.lastRun).toEqual({
+      listed: 8,
+      read: 1,
+      readWhole: 1,
+      normalized: 1,
+      rendered: 1,
+      renderingsTaken: 7,
+    })
     expect(await readFeeds()).toEqual(await referenceFeeds())
   })
 
@@ -140,7 +175,14 @@ describe('the post store', () => {
     await writePost(0, postText(0).replace('2025-03-01', '2025-04-30'))
     await session.run({ changed: [postPath(0)] })
     session.close()
-    expect(session.lastRun).toEqual({ listed: 8, read: 2, readWhole: 1, normalized: 2, rendered: 1 })
+    expect(session.lastRun).toEqual({
+      listed: 8,
+      read: 2,
+      readWhole: 1,
+      normalized: 2,
+      rendered: 1,
+      renderingsTaken: 1,
+    })
     expect(await readFeeds()).toEqual(await referenceFeeds())
   })
 
@@ -252,7 +294,14 @@ describe('the build memo', () => {
     expect(first.written).toEqual(FEEDS)
     const session = createBuildSession(options())
     const again = await session.run()
-    expect(session.lastRun).toEqual({ listed: 8, read: 0, readWhole: 0, normalized: 0, rendered: 0 })
+    expect(session.lastRun).toEqual({
+      listed: 8,
+      read: 0,
+      readWhole: 0,
+      normalized: 0,
+      rendered: 0,
+      renderingsTaken: 0,
+    })
     expect(again).toEqual({ ...first, written: [], unchanged: FEEDS })
 
     // A feed changed on disk is written again.

@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { build } from '../src/build.js'
+import { createBuildSession } from '../src/session.js'
 
 /**
  * After one post is edited, a build serializes only the feeds that show it:
@@ -153,6 +154,27 @@ describe('a build after one post changed', () => {
       'json Pages — archive, page 1',
       'rss Pages — archive, page 1',
     ])
+  })
+
+  it('reads back only the stored renderings of the posts in the files it serializes', async () => {
+    const session = createBuildSession({ cwd: site, now: NOW })
+    try {
+      expect((await session.run()).errors).toEqual([])
+      await writePost(5, 'Post number 5, edited for the renderings count.')
+      serialized.length = 0
+      expect((await session.run()).errors).toEqual([])
+      expect(serialized.sort()).toEqual([
+        'atom Pages — archive, page 2',
+        'json Pages — archive, page 2',
+        'rss Pages — archive, page 2',
+      ])
+      // Page 2 shows posts 4-6 (5 rendered again, 4 and 6 read back); feed.html, always made,
+      // shows the subscription feed's 10-12. Not the 12 posts the files show between them.
+      expect(session.lastRun.rendered).toBe(1)
+      expect(session.lastRun.renderingsTaken).toBe(5)
+    } finally {
+      session.close()
+    }
   })
 
   it('with the cache deleted serializes everything again', async () => {

@@ -10,7 +10,7 @@ import { buildFeedModel, type FeedModel, type FormatUrls, type ImageSizes } from
 import { enabledFormats, type FeedPlan, type FeedSet, feedFilePath, feedFileUrls, planFeeds } from './feed-sets.js'
 import { pageText } from './page-text.js'
 import type { Post, RenderedPost } from './post.js'
-import { renderPost } from './render.js'
+import { type RenderResult, renderPost } from './render.js'
 import { canonicalUrl } from './urls.js'
 
 /**
@@ -47,7 +47,8 @@ export interface OutputFile {
   /**
    * A hash of everything the file's bytes are made from, but kabar's own
    * code (the caller keeps that apart): the feed model, every post's
-   * rendering in it, and the format. Equal hashes give equal bytes.
+   * rendering in it (by key when the renderings have keys, else its HTML),
+   * and the format. Equal hashes give equal bytes.
    * `undefined` for the small files that are not worth it (browser view, OPML).
    */
   inputsHash(): string | undefined
@@ -67,32 +68,83 @@ export const FEED_SIZE_WARNING_BYTES = 1024 * 1024
 /** Bumped when a file's bytes come to depend on something `inputsHash` does not cover. */
 const INPUTS_HASH_VERSION = 1
 
+/**
+ * Each post's rendering, as a build has it. A build with a post cache knows
+ * most renderings by key without reading them: it hashes files by those keys,
+ * and reads a post's HTML only when a file that shows it is serialized (after
+ * one edit, one archive page of a 10,000-post site instead of all of them).
+ */
+export interface Renderings {
+  /** The post's rendering. */
+  get(post: Post): RenderResult
+  /** Its warnings, without its HTML. */
+  warningsOf(post: Post): readonly KabarError[]
+  /**
+   * A name for the rendering, known without reading it: equal keys, equal
+   * renderings. `undefined` when there is none (a rendering stopped for
+   * taking too long may come out differently next time): files showing the
+   * post are then hashed by its HTML.
+   */
+  keyOf(post: Post): string | undefined
+}
+
+/** Renderings made here, each once, by `render`: no keys, so files are hashed by their HTML. */
+export function renderingsOf(render: (post: Post) => RenderResult = renderPost): Renderings {
+  const results = new Map<Post, RenderResult>()
+  const get = (post: Post) => {
+    let result = results.get(post)
+    if (result === undefined) {
+      result = render(post)
+      results.set(post, result)
+    }
+    return result
+  }
+  return { get, warningsOf: (post) => get(post).warnings, keyOf: () => undefined }
+}
+
 export function renderOutputs(
   published: readonly Post[],
   config: ResolvedConfig,
   imageSizes: ImageSizes = new Map(),
-  render: (post: Post) => ReturnType<typeof renderPost> = renderPost,
+  renderings: Renderings = renderingsOf(),
 ): RenderedOutputs {
   const plan = planFeeds(published, config)
   const warnings: KabarError[] = [...plan.problems]
+  // Every post's warnings are taken before anything is serialized, in the order the files show
+  // the posts: they are in the report whether or not a file is serialized, and in the same order.
+  const topics = [...plan.tags, ...plan.authors]
+  const warned = new Set<Post>()
+  for (const posts of [plan.main.posts, ...plan.archivePages, ...topics.map((set) => set.posts)]) {
+    for (const post of posts) {
+      if (warned.has(post)) continue
+      warned.add(post)
+      warnings.push(...renderings.warningsOf(post))
+    }
+  }
   const renderedPosts = new Map<Post, RenderedPost>()
   const rendered = (posts: readonly Post[]) =>
     posts.map((post) => {
       let result = renderedPosts.get(post)
       if (result === undefined) {
-        const output = render(post)
-        warnings.push(...output.warnings)
+        const output = renderings.get(post)
         result = { ...post, html: output.html, summaryText: output.summaryText }
         renderedPosts.set(post, result)
       }
       return result
     })
-  // Every post is rendered before anything is serialized, in the order the files show them:
-  // its warnings are in the report whether or not a file is serialized, and in the same order.
-  const topics = [...plan.tags, ...plan.authors]
-  for (const posts of [plan.main.posts, ...plan.archivePages, ...topics.map((set) => set.posts)]) rendered(posts)
-  const modelOf = (set: FeedSet): FeedModel => ({
-    ...buildFeedModel(config, rendered(set.posts), imageSizes),
+  // What a file's hash is made from: each post's rendering key in place of its HTML and
+  // summary, when every post shown has one; `undefined`, and the HTML is hashed, when not.
+  const keyed = (posts: readonly Post[]): RenderedPost[] | undefined => {
+    const placeholders: RenderedPost[] = []
+    for (const post of posts) {
+      const key = renderings.keyOf(post)
+      if (key === undefined) return undefined
+      placeholders.push({ ...post, html: key, summaryText: key })
+    }
+    return placeholders
+  }
+  const modelOf = (set: FeedSet, render: (posts: readonly Post[]) => RenderedPost[] = rendered): FeedModel => ({
+    ...buildFeedModel(config, render(set.posts), imageSizes),
     title: set.title,
     description: set.kind === 'main' ? config.site.description : set.title,
     feedUrls: set.urls,
@@ -100,18 +152,33 @@ export function renderOutputs(
 
   const files: OutputFile[] = []
   const feeds = new Map<string, number>()
+  /** `makeModel(render)` makes the feed's model from `posts` (and no other) as `render` gives them. */
   const addFeed = (
     folderOrPath: string | ((format: FormatName) => string),
-    itemCount: number,
-    makeModel: () => FeedModel,
+    posts: readonly Post[],
+    makeModel: (render: (posts: readonly Post[]) => RenderedPost[]) => FeedModel,
   ) => {
-    // One model and one hash of it for the feed's formats, made when the first one asks.
+    // One model and one hash for the feed's formats, made when the first one asks. The hash
+    // comes from the rendering keys when there are some for every post: the HTML is then read
+    // only if the file must be serialized.
     let model: FeedModel | undefined
     let modelHash: string | undefined
     const modelNow = () => {
-      model ??= makeModel()
+      model ??= makeModel(rendered)
       return model
     }
+    const hashNow = () => {
+      if (modelHash === undefined) {
+        const placeholders = keyed(posts)
+        modelHash =
+          placeholders === undefined
+            ? hashFeedModel(modelNow())
+            : // Marked apart: a keyed hash never equals a hash of HTML.
+              `k${hashFeedModel(makeModel(() => placeholders))}`
+      }
+      return modelHash
+    }
+    const itemCount = posts.length
     for (const format of enabledFormats(config)) {
       const name =
         typeof folderOrPath === 'string'
@@ -122,10 +189,7 @@ export function renderOutputs(
         outputFile(
           name,
           () => formatChunks[format](modelNow()),
-          () => {
-            modelHash ??= hashFeedModel(modelNow())
-            return `${format}:${modelHash}`
-          },
+          () => `${format}:${hashNow()}`,
         ),
       )
     }
@@ -133,8 +197,8 @@ export function renderOutputs(
 
   const pageUrls = archivePageUrls(config)
   const pageCount = plan.archivePages.length
-  addFeed(plan.main.folder, plan.main.posts.length, () => ({
-    ...modelOf(plan.main),
+  addFeed(plan.main.folder, plan.main.posts, (render) => ({
+    ...modelOf(plan.main, render),
     archive:
       pageCount === 0
         ? undefined
@@ -144,11 +208,11 @@ export function renderOutputs(
     const page = index + 1
     addFeed(
       (format) => archivePagePath(page, format),
-      posts.length,
-      () => archivePageModel(config, rendered(posts), imageSizes, page),
+      posts,
+      (render) => archivePageModel(config, render(posts), imageSizes, page),
     )
   })
-  for (const set of topics) addFeed(set.folder, set.posts.length, () => modelOf(set))
+  for (const set of topics) addFeed(set.folder, set.posts, (render) => modelOf(set, render))
 
   if (config.output.html !== undefined) {
     files.push(outputFile(config.output.html, () => [serializeHtml(browserView(modelOf(plan.main), plan, config))]))

@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url'
 import { deserialize, serialize } from 'node:v8'
 import type { Post } from '../core/post.js'
 import type { RenderResult } from '../core/render.js'
+import type { KabarError } from '../errors.js'
 import type { PostRecord } from './post-store.js'
 import {
   fromStoredProblem,
@@ -49,12 +50,14 @@ const SEGMENT_PREFIX = 'renders-'
 /** Renderings files are rewritten when less than this share of their bytes is still used. */
 const MIN_LIVE_SHARE = 0.5
 
-/** Where a rendering sits: its file, offset, length and hash. */
+/** Where a rendering sits: its file, offset, length and hash; and its warnings, known without reading it. */
 interface RenderLocation {
   segment: string
   offset: number
   length: number
   hash: string
+  /** Absent when there are none, as for most posts. */
+  warnings?: StoredProblem[]
 }
 
 /**
@@ -186,6 +189,13 @@ export class PostCache implements RenderStore {
     this.#fresh.set(key, result)
   }
 
+  warningsOf(key: string): readonly KabarError[] | undefined {
+    const known = this.#fresh.get(key) ?? this.#read.get(key)
+    if (known !== undefined) return known.warnings
+    const location = this.#locations.get(key)
+    return location === undefined ? undefined : (location.warnings ?? []).map(fromStoredProblem)
+  }
+
   /**
    * Writes the records and the renderings they refer to. Renderings made
    * since the last save go to a new file; files no record needs any more are
@@ -276,9 +286,12 @@ export class PostCache implements RenderStore {
     try {
       let offset = 0
       for (const [key, result] of results) {
-        const bytes = serialize(toStoredRender(result))
+        const stored = toStoredRender(result)
+        const bytes = serialize(stored)
         writeSync(descriptor, bytes)
-        this.#locations.set(key, { segment, offset, length: bytes.length, hash: hashOf(bytes) })
+        const location: RenderLocation = { segment, offset, length: bytes.length, hash: hashOf(bytes) }
+        if (stored.warnings.length > 0) location.warnings = stored.warnings
+        this.#locations.set(key, location)
         offset += bytes.length
       }
     } finally {

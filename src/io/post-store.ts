@@ -7,6 +7,7 @@ import { type NormalizeResult, normalizePost } from '../core/normalize.js'
 import { type Selection, type SelectOptions, selectNormalized } from '../core/pipeline.js'
 import type { Post, SourceFile } from '../core/post.js'
 import type { RenderResult } from '../core/render.js'
+import type { Renderings } from '../core/render-outputs.js'
 import type { KabarError } from '../errors.js'
 import { errorCode } from './file-system.js'
 import { cacheFolderFor, PostCache } from './post-cache.js'
@@ -78,8 +79,12 @@ export interface LoadedPosts {
   readProblems: KabarError[]
   /** Post files found, unreadable ones included. */
   found: number
-  /** The rendering of each post `neededPosts` returned, for `renderOutputs`; `undefined`: render them there. */
-  render: ((post: Post) => RenderResult) | undefined
+  /**
+   * The rendering of each post `neededPosts` returned, for `renderOutputs`;
+   * `undefined`: render them there. A stored rendering is read only when
+   * asked for, and one found damaged then throws {@link RenderingLostError}.
+   */
+  renderings: Renderings | undefined
   /**
    * A hash of the config and every post's path, size and time: equal for two
    * builds of the same posts. `undefined` when a post's normalizing depends on
@@ -104,6 +109,23 @@ export interface PostLoadOptions extends SelectOptions {
   isUnchanged?: ((fingerprint: string) => boolean) | undefined
   /** Progress of reading and rendering, for a progress bar. */
   onProgress?: ((progress: LoadProgress) => void) | undefined
+  /**
+   * Read every stored rendering a shown post uses now, and render again any
+   * that is damaged, instead of reading them when a file asks: for a build
+   * run again after {@link RenderingLostError}.
+   */
+  verifyRenderings?: boolean | undefined
+}
+
+/**
+ * A stored rendering turned out damaged when a file that shows its post was
+ * serialized: the build must run again with `verifyRenderings` (the store
+ * has forgotten the rendering, so that run renders the post).
+ */
+export class RenderingLostError extends Error {
+  constructor(readonly file: string) {
+    super(`the stored rendering of ${file} is damaged`)
+  }
 }
 
 /** Where a build gets its posts from; `undefined`: `isUnchanged` said the last build stands. */
@@ -132,6 +154,8 @@ export interface LoadCounts {
   normalized: number
   /** Posts rendered rather than remembered. */
   rendered: number
+  /** Stored renderings taken for a file being serialized (read then, not before). */
+  renderingsTaken: number
 }
 
 /** Files handled between two yields to the event loop, so a server stays responsive during a build. */
@@ -205,7 +229,7 @@ export class PostStore implements PostLoader {
         options,
       )
       needed = options.neededPosts(selection.published, config)
-      const toRead = needed.filter((post) => !readWhole.has(post.file) && this.#needsBody(post, run.configHash))
+      const toRead = needed.filter((post) => !readWhole.has(post.file) && this.#needsBody(post, run))
       if (toRead.length === 0) break
       for (const post of toRead) {
         readWhole.add(post.file)
@@ -213,7 +237,7 @@ export class PostStore implements PostLoader {
       }
       await this.#normalizeNeedingDates(run, scan)
     }
-    const rendered = await this.#render(needed, readWhole, results, run)
+    const renderings = await this.#render(needed, readWhole, results, run)
     const { read, normalized, rendered: renderCount } = this.lastLoad
     if (read + normalized + renderCount > 0) this.#isDirty = true
     return {
@@ -226,11 +250,7 @@ export class PostStore implements PostLoader {
           : undefined
       }),
       ...this.#readProblems(paths),
-      render: (post) => {
-        const result = rendered.get(post.file)
-        if (result === undefined) throw new Error(`internal error: ${post.file} was not rendered before the feeds were`)
-        return result
-      },
+      renderings,
     }
   }
 
@@ -463,28 +483,37 @@ export class PostStore implements PostLoader {
    * Whether a post an output shows, not read whole in this run, must be: its
    * normalized form came from its head, or its rendering is not known.
    */
-  #needsBody(post: Post, configHash: string): boolean {
+  #needsBody(post: Post, run: Run): boolean {
     const record = this.records.get(post.file)
     if (record === undefined || record.normalized?.isWhole !== true) return true
     const rendered = record.rendered
     return (
       rendered === undefined ||
       rendered.wholeHash !== record.wholeHash ||
-      rendered.configHash !== configHash ||
+      rendered.configHash !== run.configHash ||
       rendered.fieldsKey !== fieldsKeyOf(post) ||
-      // Read now, not just looked up: a stored rendering that turns out damaged needs the body.
-      this.#renders.get(rendered.key) === undefined
+      // Looked up, not read: reading every shown post's HTML was most of a build after one edit.
+      // With `verifyRenderings`, read now: one that turns out damaged needs the body.
+      (run.options.verifyRenderings === true
+        ? this.#renders.get(rendered.key) === undefined
+        : this.#renders.warningsOf(rendered.key) === undefined)
     )
   }
 
-  /** Each needed post's rendering: stored, or rendered now (all at once, so a pool can share them out). */
+  /**
+   * Each needed post's rendering: stored (read when asked for), or rendered
+   * now (all at once, so a pool can share them out).
+   */
   async #render(
     needed: readonly Post[],
     readWhole: ReadonlySet<string>,
     normalized: ReadonlyMap<string, NormalizeResult>,
     run: Run,
-  ): Promise<Map<string, RenderResult>> {
+  ): Promise<Renderings> {
+    /** Renderings made in this run, by file. */
     const results = new Map<string, RenderResult>()
+    /** The key of each needed post's rendering, by file; `undefined` for one not kept. */
+    const keys = new Map<string, string | undefined>()
     const toRender: { post: Post; key: string }[] = []
     this.#usedKeys = new Set()
     for (const post of needed) {
@@ -492,9 +521,12 @@ export class PostStore implements PostLoader {
       const hasBody = readWhole.has(post.file)
       const key = hasBody || record.rendered === undefined ? renderKeyOf(post) : record.rendered.key
       this.#usedKeys.add(key)
-      const stored = this.#renders.get(key)
-      if (stored !== undefined) results.set(post.file, stored)
-      else toRender.push({ post, key })
+      keys.set(post.file, key)
+      const isStored =
+        run.options.verifyRenderings === true
+          ? this.#renders.get(key) !== undefined
+          : this.#renders.warningsOf(key) !== undefined
+      if (!isStored) toRender.push({ post, key })
       // A body expanded from other posts (a preset's templates) may change when they do: its key is not kept.
       const isOwnBody = normalized.get(post.file)?.post === post
       if (hasBody) {
@@ -514,11 +546,32 @@ export class PostStore implements PostLoader {
       for (const [index, { post, key }] of toRender.entries()) {
         const result = rendered[index] as RenderResult
         results.set(post.file, result)
-        // A post stopped for taking too long might finish another time: its result is not kept.
-        if (!result.warnings.some((warning) => warning.code === 'POST_TOO_COMPLEX')) this.#renders.set(key, result)
+        // A post stopped for taking too long might finish another time: its result is not kept,
+        // and its key names no rendering.
+        if (result.warnings.some((warning) => warning.code === 'POST_TOO_COMPLEX')) keys.set(post.file, undefined)
+        else this.#renders.set(key, result)
       }
     }
-    return results
+    const keyOf = (post: Post): string | undefined => {
+      if (!keys.has(post.file)) throw new Error(`internal error: ${post.file} was not rendered before the feeds were`)
+      return keys.get(post.file)
+    }
+    return {
+      get: (post) => {
+        const fresh = results.get(post.file)
+        if (fresh !== undefined) return fresh
+        this.lastLoad.renderingsTaken++
+        const stored = this.#renders.get(keyOf(post) as string)
+        if (stored === undefined) throw new RenderingLostError(post.file)
+        return stored
+      },
+      warningsOf: (post) => {
+        const warnings = results.get(post.file)?.warnings ?? this.#renders.warningsOf(keyOf(post) as string)
+        if (warnings === undefined) throw new RenderingLostError(post.file)
+        return warnings
+      },
+      keyOf,
+    }
   }
 
   #readProblems(paths: readonly string[]): { readProblems: KabarError[]; found: number } {
@@ -590,7 +643,7 @@ function withoutBodies(selection: Selection): Selection {
 }
 
 function emptyCounts(): LoadCounts {
-  return { listed: 0, read: 0, readWhole: 0, normalized: 0, rendered: 0 }
+  return { listed: 0, read: 0, readWhole: 0, normalized: 0, rendered: 0, renderingsTaken: 0 }
 }
 
 function withoutBody(result: NormalizeResult): NormalizeResult {

@@ -1,14 +1,23 @@
 import { createHash } from 'node:crypto'
 import type { Post } from '../core/post.js'
 import type { RenderResult } from '../core/render.js'
+import type { KabarError } from '../errors.js'
 
 /**
  * Renderings of post bodies by key: the key holds everything `renderPost`
  * reads, so a stored rendering is exactly what rendering again would give.
  */
 export interface RenderStore {
+  /** The rendering stored under `key`, read (and checked) now; `undefined` when none is, or it is damaged. */
   get(key: string): RenderResult | undefined
   set(key: string, result: RenderResult): void
+  /**
+   * The warnings of the rendering stored under `key`, without reading its
+   * HTML; `undefined` when none is stored. A build that only needs to know
+   * that a rendering is there (it hashes outputs by rendering key) asks this,
+   * and reads the HTML only for the files it serializes.
+   */
+  warningsOf(key: string): readonly KabarError[] | undefined
 }
 
 /** Bumped when rendering changes in a way the key does not show. */
@@ -33,6 +42,10 @@ export class MemoryRenderStore implements RenderStore {
 
   set(key: string, result: RenderResult): void {
     this.#results.set(key, result)
+  }
+
+  warningsOf(key: string): readonly KabarError[] | undefined {
+    return this.#results.get(key)?.warnings
   }
 
   /** Forgets every rendering but those in `keys` (the ones the last run used). */
