@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import type { Stats } from 'node:fs'
 import { rmdir } from 'node:fs/promises'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -118,11 +119,17 @@ export async function writeOutputs(
       return temp
     }
     const streamAbove = options.streamAbove ?? STREAM_ABOVE
-    for (const file of files) {
+    const list = [...files]
+    const recordedStats = statRecorded(outDir, list, options.records, fileSystem)
+    /** Files found as recorded: their records stand, without a stat after the renames. */
+    const confirmed = new Map<string, OutputRecord>()
+    for (const file of list) {
       const target = path.join(outDir, file.name)
       const hash = file.inputsHash()
       if (hash !== undefined) hashes.set(target, hash)
-      if (await isAsRecorded(file, target, hash, options.records, fileSystem)) {
+      const record = await asRecorded(file, target, hash, options.records, recordedStats)
+      if (record !== undefined) {
+        confirmed.set(target, record)
         unchanged.push(file.name)
         continue
       }
@@ -138,7 +145,9 @@ export async function writeOutputs(
     }
     for (const [target, temp] of changed) await fileSystem.rename(temp, target)
     temps.length = 0
-    if (options.records !== undefined) options.records.replaceIn(outDir, await recordsOf(hashes, fileSystem))
+    if (options.records !== undefined) {
+      options.records.replaceIn(outDir, await recordsOf(hashes, confirmed, fileSystem))
+    }
     return {
       written: changed.map(([target]) => path.relative(outDir, target).split(path.sep).join('/')),
       unchanged,
@@ -163,9 +172,11 @@ export async function measureOutputs(
   options: Pick<WriteOptions, 'fileSystem' | 'records'> = {},
 ): Promise<void> {
   const fileSystem = options.fileSystem ?? nodeFileSystem
-  for (const file of files) {
+  const list = [...files]
+  const recordedStats = statRecorded(outDir, list, options.records, fileSystem)
+  for (const file of list) {
     const target = path.join(outDir, file.name)
-    if (await isAsRecorded(file, target, file.inputsHash(), options.records, fileSystem)) continue
+    if (await asRecorded(file, target, file.inputsHash(), options.records, recordedStats)) continue
     for (const _chunk of file.chunks());
   }
 }
@@ -285,22 +296,48 @@ async function hasBytesAt(
   return actual.equals(expected)
 }
 
-/** Whether the file on disk was written from these inputs and not touched since; if so, its size is taken. */
-async function isAsRecorded(
+/**
+ * Each file `records` knows, stat'ed all at once: one after another, the
+ * stats of a site's 600 archive pages were a tenth of a build after one edit.
+ */
+function statRecorded(
+  outDir: string,
+  files: readonly OutputFile[],
+  records: OutputRecords | undefined,
+  fileSystem: FileSystem,
+): Map<string, Promise<Stats | undefined>> {
+  const stats = new Map<string, Promise<Stats | undefined>>()
+  if (records === undefined) return stats
+  for (const file of files) {
+    const target = path.join(outDir, file.name)
+    if (records.get(target) !== undefined)
+      stats.set(
+        target,
+        fileSystem.stat(target).catch(() => undefined),
+      )
+  }
+  return stats
+}
+
+/**
+ * The record of the file on disk, when it was written from these inputs and
+ * not touched since (its size is then taken); `undefined` when not.
+ */
+async function asRecorded(
   file: OutputFile,
   target: string,
   hash: string | undefined,
   records: OutputRecords | undefined,
-  fileSystem: FileSystem,
-): Promise<boolean> {
+  recordedStats: ReadonlyMap<string, Promise<Stats | undefined>>,
+): Promise<OutputRecord | undefined> {
   const record = hash === undefined ? undefined : records?.get(target)
-  if (record === undefined || record.hash !== hash) return false
-  const stats = await fileSystem.stat(target).catch(() => undefined)
+  if (record === undefined || record.hash !== hash) return undefined
+  const stats = await recordedStats.get(target)
   if (stats === undefined || !stats.isFile() || stats.size !== record.size || stats.mtimeMs !== record.mtimeMs) {
-    return false
+    return undefined
   }
   file.size = record.size
-  return true
+  return record
 }
 
 /**
@@ -345,10 +382,16 @@ function isHighSurrogate(code: number): boolean {
 /** Each hashed file's record, as it now is on disk. */
 async function recordsOf(
   hashes: ReadonlyMap<string, string>,
+  confirmed: ReadonlyMap<string, OutputRecord>,
   fileSystem: FileSystem,
 ): Promise<Map<string, OutputRecord>> {
   const records = new Map<string, OutputRecord>()
   for (const [target, hash] of hashes) {
+    const record = confirmed.get(target)
+    if (record !== undefined) {
+      records.set(target, record)
+      continue
+    }
     const stats = await fileSystem.stat(target).catch(() => undefined)
     if (stats?.isFile()) records.set(target, { hash, size: stats.size, mtimeMs: stats.mtimeMs })
   }
