@@ -13,7 +13,7 @@ import { errorCode } from './file-system.js'
 import { cacheFolderFor, PostCache } from './post-cache.js'
 import { type FileStamp, readPostHead } from './read-head.js'
 import { isPostFileName, listPostPaths } from './read-posts.js'
-import { renderMany } from './render-pool.js'
+import { POOL_THRESHOLD, type RenderPool, renderMany, startRenderPool } from './render-pool.js'
 import { MemoryRenderStore, type RenderStore, renderKeyOf } from './render-store.js'
 import {
   fromTransferredScan,
@@ -208,14 +208,35 @@ export class PostStore implements PostLoader {
     // anything did. A file nothing is known of is read anyway (its stamp comes with it), so a first
     // build with no memo to compare against stats nothing.
     let stamps: Map<string, FileStamp | undefined> | undefined
+    let prestarted: RenderPool | undefined
     if (options.isUnchanged !== undefined && options.changes === undefined) {
       // Before the cache is even opened: a build that stands needs none of it.
       stamps = await statAll(paths)
       const fingerprint = fingerprintOf(configHash, this.#listProblems, paths, (filePath) => stamps?.get(filePath))
       if (fingerprint !== undefined && options.isUnchanged(fingerprint)) return undefined
+      // Something changed since the last build: most likely a post it showed, to render again.
+      // A worker loads the Markdown libraries meanwhile. On this thread, after the posts are
+      // read, loading them and rendering one post on a cold compiler took 0.2 s: as long as
+      // opening the cache and reading what changed, which this thread does in the meantime.
+      prestarted = startRenderPool({ workers: 1, maxWorkers: 1, warmUp: false })
     }
     this.#openCache(baseConfig, paths)
     const run: Run = { config, configHash, now: options.now.getTime(), options }
+    try {
+      return await this.#update(paths, run, stamps, prestarted)
+    } finally {
+      await prestarted?.close()
+    }
+  }
+
+  /** Brings the records up to date, selects, reads whole and renders what the outputs show. */
+  async #update(
+    paths: readonly string[],
+    run: Run,
+    stamps: ReadonlyMap<string, FileStamp | undefined> | undefined,
+    prestarted: RenderPool | undefined,
+  ): Promise<LoadedPosts> {
+    const { config, configHash, options } = run
     const scan = await this.#scan(paths, run, stamps)
     const { results, readWhole } = scan
     // Select; then every post an output shows must have been read whole: reading one whole
@@ -237,7 +258,7 @@ export class PostStore implements PostLoader {
       }
       await this.#normalizeNeedingDates(run, scan)
     }
-    const renderings = await this.#render(needed, readWhole, results, run)
+    const renderings = await this.#render(needed, readWhole, results, run, prestarted)
     const { read, normalized, rendered: renderCount } = this.lastLoad
     if (read + normalized + renderCount > 0) this.#isDirty = true
     return {
@@ -509,6 +530,7 @@ export class PostStore implements PostLoader {
     readWhole: ReadonlySet<string>,
     normalized: ReadonlyMap<string, NormalizeResult>,
     run: Run,
+    prestarted: RenderPool | undefined,
   ): Promise<Renderings> {
     /** Renderings made in this run, by file. */
     const results = new Map<string, RenderResult>()
@@ -538,10 +560,15 @@ export class PostStore implements PostLoader {
     }
     if (toRender.length > 0) {
       const onProgress = run.options.onProgress
-      const rendered = await renderMany(
-        toRender.map(({ post }) => post),
-        { onRendered: (done) => onProgress?.({ phase: 'render', done, total: toRender.length }) },
-      )
+      const posts = toRender.map(({ post }) => post)
+      const renderOptions = {
+        onRendered: (done: number) => onProgress?.({ phase: 'render', done, total: posts.length }),
+      }
+      // A few posts go to the worker started early, which is ready by now; more, to a pool of their size.
+      const rendered =
+        prestarted !== undefined && posts.length < POOL_THRESHOLD
+          ? await prestarted.render(posts, renderOptions)
+          : await renderMany(posts, renderOptions)
       this.lastLoad.rendered += rendered.length
       for (const [index, { post, key }] of toRender.entries()) {
         const result = rendered[index] as RenderResult
