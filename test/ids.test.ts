@@ -63,6 +63,22 @@ describe('the id manifest', () => {
     expect((await readManifest()).posts[CHIP]?.id).toBe('https://nemes.example/2025/02/chip-baru/')
   })
 
+  it('is read again when it changed since the last build of the same process', async () => {
+    site = await copySampleSite()
+    await runKabar(site, 'build')
+    // Changed by hand (a git checkout), not by a build: the next build must not go by what it last wrote.
+    const manifestPath = path.join(site, 'kabar.ids.json')
+    const oldId = 'https://nemes.example/2025/02/chip-lama/'
+    await writeFile(manifestPath, (await readFile(manifestPath, 'utf8')).replace(`"${CHIP_ID}"`, `"${oldId}"`))
+    const result = await runKabar(site, 'build')
+    expect(result.stderr).toContain(`the id of this post changed from ${oldId} (as published, per kabar.ids.json)`)
+    expect((await readManifest()).posts[CHIP]?.id).toBe(CHIP_ID)
+    // And left alone by a build after which nothing changed.
+    const before = await stat(manifestPath)
+    expect((await runKabar(site, 'build')).stderr).toBe('')
+    expect((await stat(manifestPath)).mtimeMs).toBe(before.mtimeMs)
+  })
+
   it('fails under --strict, leaving the feeds and the manifest as they were', async () => {
     site = await copySampleSite()
     await runKabar(site, 'build')
