@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -252,6 +252,57 @@ describe('the post store', () => {
     await writeConfig({ limit: 0 })
     const everything = await build(options({ cache: false }))
     expect(everything.warnings.map((problem) => problem.code)).toEqual(['CHARACTERS_REMOVED'])
+  })
+})
+
+describe('the post cache journal', () => {
+  const cacheFile = (name: string) => path.join(site, '.cache', 'kabar', name)
+
+  /** A new process's build: what it read and rendered, from the cache as the builds before left it. */
+  async function buildInNewSession() {
+    await rm(path.join(site, 'dist'), { recursive: true, force: true })
+    const session = createBuildSession(options())
+    const report = await session.run()
+    session.close()
+    expect(report.errors).toEqual([])
+    return session.lastRun
+  }
+
+  it('takes the records one edit changed, beside an index left as it was, and a new process reads both', async () => {
+    await build(options())
+    const indexBefore = await stat(cacheFile('index.bin'))
+    await writePost(7, postText(7, 'Isi yang disunting.'))
+    await build(options())
+    expect((await stat(cacheFile('index.bin'))).mtimeMs).toBe(indexBefore.mtimeMs)
+    expect(existsSync(cacheFile('journal.bin'))).toBe(true)
+    // The edited post's record and rendering came from the journal: nothing read or rendered.
+    expect(await buildInNewSession()).toMatchObject({ read: 0, normalized: 0, rendered: 0 })
+    expect(await readFeeds()).toEqual(await referenceFeeds())
+  })
+
+  it('is not applied when damaged: what it held is read again', async () => {
+    await build(options())
+    await writePost(7, postText(7, 'Isi yang disunting.'))
+    await build(options())
+    const bytes = await readFile(cacheFile('journal.bin'))
+    bytes[bytes.length - 10] = (bytes[bytes.length - 10] ?? 0) ^ 0xff
+    await writeFile(cacheFile('journal.bin'), bytes)
+    expect(await buildInNewSession()).toMatchObject({ read: 1, rendered: 1 })
+    expect(await readFeeds()).toEqual(await referenceFeeds())
+  })
+
+  it('is not applied to another index than its own', async () => {
+    await build(options())
+    await writePost(7, postText(7, 'Suntingan pertama.'))
+    await build(options())
+    const firstJournal = await readFile(cacheFile('journal.bin'))
+    await writePost(7, postText(7, 'Suntingan kedua.'))
+    await rm(path.join(site, '.cache'), { recursive: true })
+    await build(options())
+    // The first edit's journal, beside an index written since: applied, it would bring back a stale record.
+    await writeFile(cacheFile('journal.bin'), firstJournal)
+    expect(await buildInNewSession()).toMatchObject({ read: 0, rendered: 0 })
+    expect(await readFeeds()).toEqual(await referenceFeeds())
   })
 })
 

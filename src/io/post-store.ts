@@ -187,6 +187,8 @@ export class PostStore implements PostLoader {
   #renders: RenderStore = new MemoryRenderStore()
   /** Whether anything changed since the cache was last written. */
   #isDirty = false
+  /** Paths whose records changed (or went) since the cache was last written: all a small save writes. */
+  #touched = new Set<string>()
   /** Keys of the renderings the last load used: all a memory-only store keeps. */
   #usedKeys = new Set<string>()
 
@@ -281,11 +283,12 @@ export class PostStore implements PostLoader {
    */
   save(): void {
     if (this.#cache !== undefined) {
-      if (this.#isDirty) this.#cache.save(this.records)
+      if (this.#isDirty) this.#cache.save(this.records, this.#touched)
     } else if (this.#renders instanceof MemoryRenderStore) {
       this.#renders.keepOnly(this.#usedKeys)
     }
     this.#isDirty = false
+    this.#touched.clear()
   }
 
   /** On the first load: takes up the records of the listed posts and the renderings the last build left. */
@@ -319,6 +322,7 @@ export class PostStore implements PostLoader {
     for (const filePath of this.records.keys()) {
       if (listed.has(filePath)) continue
       this.records.delete(filePath)
+      this.#touched.add(filePath)
       this.#isDirty = true
     }
     this.lastLoad.listed = this.#paths.length
@@ -438,6 +442,7 @@ export class PostStore implements PostLoader {
     this.lastLoad.read++
     const record = updatedRecord(this.records.get(filePath), read)
     this.records.set(filePath, record)
+    this.#touched.add(filePath)
     if (read.kind === 'problem') {
       // Read whole, a post shown until now can turn out unreadable (a bad byte in its body).
       scan.results.delete(filePath)
@@ -480,6 +485,7 @@ export class PostStore implements PostLoader {
       this.lastLoad.normalized++
       results.set(source.path, result)
       record.normalized = undefined
+      this.#touched.add(source.path)
     }
   }
 
@@ -492,6 +498,7 @@ export class PostStore implements PostLoader {
   ): void {
     this.lastLoad.normalized++
     results.set(filePath, result)
+    this.#touched.add(filePath)
     record.normalized = {
       configHash: run.configHash,
       isWhole: record.wholeHash !== undefined && record.wholeHash === record.hash,
@@ -552,6 +559,7 @@ export class PostStore implements PostLoader {
       // A body expanded from other posts (a preset's templates) may change when they do: its key is not kept.
       const isOwnBody = normalized.get(post.file)?.post === post
       if (hasBody) {
+        this.#touched.add(post.file)
         record.rendered =
           isOwnBody && record.wholeHash !== undefined
             ? { key, wholeHash: record.wholeHash, configHash: run.configHash, fieldsKey: fieldsKeyOf(post) }
