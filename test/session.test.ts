@@ -85,6 +85,17 @@ describe('createBuildSession', () => {
     expect(await Promise.all(['rss.xml', 'atom.xml', 'feed.json'].map(readFeed))).toEqual(await freshBuildFeeds())
   })
 
+  it('recognizes a generator again from a post edited between runs, though it reads again only what changed', async () => {
+    const session = createBuildSession({ cwd: site, now: NOW })
+    expect((await session.run()).preset).toBeUndefined()
+    // Astro's pubDate field: the sign kabar recognizes Astro's posts by.
+    const post = path.join(site, 'posts', '2025-02-18-chip-ai-dan-pasokan.md')
+    await writeFile(post, (await readFile(post, 'utf8')).replace(/^---\n/, '---\npubDate: 2025-02-18\n'))
+    const report = await session.run({ changed: [post] })
+    session.close()
+    expect(report.preset?.name).toBe('astro')
+  })
+
   it('uses a config it is given instead of reading the config file', async () => {
     const config = await loadConfig(site)
     const session = createBuildSession({ cwd: site, now: NOW, resolvedConfig: { ...config, limit: 2 } })
