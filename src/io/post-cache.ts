@@ -255,6 +255,10 @@ export class PostCache implements RenderStore {
     this.#fresh.set(key, result)
   }
 
+  has(key: string): boolean {
+    return this.#fresh.has(key) || this.#read.has(key) || this.#locations.has(key)
+  }
+
   warningsOf(key: string): readonly KabarError[] | undefined {
     const known = this.#fresh.get(key) ?? this.#read.get(key)
     if (known !== undefined) return known.warnings

@@ -542,7 +542,7 @@ export class PostStore implements PostLoader {
       // With `verifyRenderings`, read now: one that turns out damaged needs the body.
       (run.options.verifyRenderings === true
         ? this.#renders.get(rendered.key) === undefined
-        : this.#renders.warningsOf(rendered.key) === undefined)
+        : !this.#renders.has(rendered.key))
     )
   }
 
@@ -570,9 +570,7 @@ export class PostStore implements PostLoader {
       this.#usedKeys.add(key)
       keys.set(post.file, key)
       const isStored =
-        run.options.verifyRenderings === true
-          ? this.#renders.get(key) !== undefined
-          : this.#renders.warningsOf(key) !== undefined
+        run.options.verifyRenderings === true ? this.#renders.get(key) !== undefined : this.#renders.has(key)
       if (!isStored) toRender.push({ post, key })
       // A body expanded from other posts (a preset's templates) may change when they do: its key is not kept.
       const isOwnBody = normalized.get(post.file)?.post === post

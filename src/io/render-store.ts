@@ -18,6 +18,8 @@ export interface RenderStore {
    * and reads the HTML only for the files it serializes.
    */
   warningsOf(key: string): readonly KabarError[] | undefined
+  /** Whether a rendering is stored under `key` (not read, so not checked). */
+  has(key: string): boolean
 }
 
 /** Bumped when rendering changes in a way the key does not show. */
@@ -46,6 +48,10 @@ export class MemoryRenderStore implements RenderStore {
 
   warningsOf(key: string): readonly KabarError[] | undefined {
     return this.#results.get(key)?.warnings
+  }
+
+  has(key: string): boolean {
+    return this.#results.has(key)
   }
 
   /** Forgets every rendering but those in `keys` (the ones the last run used). */
