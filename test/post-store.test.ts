@@ -113,7 +113,7 @@ describe('the post store', () => {
 
   it('takes everything from the cache in a new process, and writes the same feeds', async () => {
     await build(options())
-    expect(existsSync(path.join(site, '.cache', 'kabar', 'index.bin'))).toBe(true)
+    expect(existsSync(path.join(site, '.cache', 'kabar', 'kabar.config.json', 'index.bin'))).toBe(true)
     await rm(path.join(site, 'dist'), { recursive: true })
     const session = createBuildSession(options())
     await session.run()
@@ -203,7 +203,7 @@ describe('the post store', () => {
 
   it('never trusts a damaged cache', async () => {
     await build(options())
-    const folder = path.join(site, '.cache', 'kabar')
+    const folder = path.join(site, '.cache', 'kabar', 'kabar.config.json')
     for (const name of await readdir(folder)) {
       const file = path.join(folder, name)
       const bytes = await readFile(file)
@@ -221,7 +221,7 @@ describe('the post store', () => {
 
   it('re-renders a post whose stored rendering is damaged, and only that one', async () => {
     await build(options())
-    const folder = path.join(site, '.cache', 'kabar')
+    const folder = path.join(site, '.cache', 'kabar', 'kabar.config.json')
     const segment = (await readdir(folder)).find((name) => name.startsWith('renders-')) as string
     const bytes = await readFile(path.join(folder, segment))
     bytes[20] = (bytes[20] ?? 0) ^ 0xff
@@ -256,7 +256,7 @@ describe('the post store', () => {
 })
 
 describe('the post cache journal', () => {
-  const cacheFile = (name: string) => path.join(site, '.cache', 'kabar', name)
+  const cacheFile = (name: string) => path.join(site, '.cache', 'kabar', 'kabar.config.json', name)
 
   /** A new process's build: what it read and rendered, from the cache as the builds before left it. */
   async function buildInNewSession() {
@@ -289,6 +289,22 @@ describe('the post cache journal', () => {
     await writeFile(cacheFile('journal.bin'), bytes)
     expect(await buildInNewSession()).toMatchObject({ read: 1, rendered: 1 })
     expect(await readFeeds()).toEqual(await referenceFeeds())
+  })
+
+  it('is kept apart for each config in one folder, so that neither undoes the other', async () => {
+    await writeFile(
+      path.join(site, 'kabar.archive.json'),
+      JSON.stringify({ site: { title: 'Arsip', url: 'https://uji.example/', timezone: 'Asia/Jakarta' }, limit: 0 }),
+    )
+    const archive = { config: 'kabar.archive.json', out: path.join(site, 'dist-archive') }
+    await build(options())
+    await build(options(archive))
+    // The first config's records were normalized with its own config: a new process reads none again.
+    expect(await buildInNewSession()).toMatchObject({ read: 0, normalized: 0, rendered: 0 })
+    const session = createBuildSession(options(archive))
+    await session.run()
+    session.close()
+    expect(session.lastRun).toMatchObject({ read: 0, normalized: 0, rendered: 0 })
   })
 
   it('is not applied to another index than its own', async () => {
@@ -329,7 +345,7 @@ describe('normalizing without a preset', () => {
 describe('the config cache', () => {
   it('takes an unchanged JSON config as resolved last time, and reads a changed one again', async () => {
     await build(options())
-    expect(existsSync(path.join(site, '.cache', 'kabar', 'config.bin'))).toBe(true)
+    expect(existsSync(path.join(site, '.cache', 'kabar', 'kabar.config.json', 'config.bin'))).toBe(true)
     await writeConfig({ limit: 2, site: { title: 'Uji lagi', url: 'https://uji.example/', timezone: 'Asia/Jakarta' } })
     await build(options())
     expect(await readFile(path.join(site, 'dist', 'rss.xml'), 'utf8')).toContain('<title>Uji lagi</title>')

@@ -164,9 +164,15 @@ interface JournalBody {
   removedRenders: string[]
 }
 
-/** The cache folder of a project: `.cache/kabar` beside its config file. */
+/**
+ * The cache folder of a config: `.cache/kabar/<config file name>/` beside
+ * it. One folder per config, not per project: two configs in one folder
+ * (a site's main feeds and a full archive, say) otherwise replaced each
+ * other's records, build memo and output records at every build, and
+ * neither build ever found its own.
+ */
 export function cacheFolderFor(configPath: string): string {
-  return path.join(path.dirname(configPath), '.cache', 'kabar')
+  return path.join(path.dirname(configPath), '.cache', 'kabar', path.basename(configPath))
 }
 
 export class PostCache implements RenderStore {
