@@ -58,6 +58,35 @@ export interface Post {
   bodyLine: number
 }
 
+/**
+ * Every field of a Post but the body, in a fixed order: what the post cache
+ * stores of a post (its body is read again when shown), and what a feed
+ * file's hash covers of each post (the key of its rendering stands for the
+ * body).
+ */
+export const POST_FIELDS_BUT_BODY = [
+  'file',
+  'id',
+  'slug',
+  'title',
+  'date',
+  'updated',
+  'url',
+  'authors',
+  'tags',
+  'summary',
+  'image',
+  'isDraft',
+  'excludedBecause',
+  'lang',
+  'content',
+  'bodyLine',
+] as const satisfies readonly (keyof Post)[]
+/** A field added to Post must be added to POST_FIELDS_BUT_BODY, or this fails to compile. */
+const _EVERY_FIELD_LISTED: Exclude<keyof Post, (typeof POST_FIELDS_BUT_BODY)[number] | 'body'> extends never
+  ? true
+  : false = true
+
 /** A post whose Markdown was rendered for a feed. */
 export interface RenderedPost extends Post {
   /** Sanitized HTML with every URL absolute. */

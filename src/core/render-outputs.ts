@@ -9,7 +9,7 @@ import type { ResolvedConfig } from './config.js'
 import { buildFeedModel, type FeedModel, type FormatUrls, type ImageSizes } from './feed-model.js'
 import { enabledFormats, type FeedPlan, type FeedSet, feedFilePath, feedFileUrls, planFeeds } from './feed-sets.js'
 import { pageText } from './page-text.js'
-import type { Post, RenderedPost } from './post.js'
+import { POST_FIELDS_BUT_BODY, type Post, type RenderedPost } from './post.js'
 import { type RenderResult, renderPost } from './render.js'
 import { canonicalUrl } from './urls.js'
 
@@ -267,33 +267,6 @@ export function hashFeedModel(model: FeedModel): string {
 }
 
 /**
- * Every field of a post a feed item is made from, for hashing a file by
- * rendering keys: all of them but the body, which the rendering key stands for.
- */
-const ITEM_POST_FIELDS = [
-  'file',
-  'slug',
-  'title',
-  'date',
-  'updated',
-  'id',
-  'url',
-  'authors',
-  'tags',
-  'summary',
-  'image',
-  'isDraft',
-  'excludedBecause',
-  'lang',
-  'content',
-  'bodyLine',
-] as const satisfies readonly (keyof Post)[]
-/** A field added to Post must be added to ITEM_POST_FIELDS, or this fails to compile. */
-const _EVERY_ITEM_FIELD_HASHED: Exclude<keyof Post, (typeof ITEM_POST_FIELDS)[number] | 'body'> extends never
-  ? true
-  : false = true
-
-/**
  * What a feed item is made from, as text: the post's fields, the key of its
  * rendering (which stands for its HTML and summary), and the size of its
  * local image. Equal texts, equal items (in equal feeds). Built by hand, not
@@ -302,7 +275,7 @@ const _EVERY_ITEM_FIELD_HASHED: Exclude<keyof Post, (typeof ITEM_POST_FIELDS)[nu
  */
 function itemInputsKey(post: Post, renderingKey: string, imageSizes: ImageSizes): string {
   let text = `${renderingKey}\0`
-  for (const field of ITEM_POST_FIELDS) {
+  for (const field of POST_FIELDS_BUT_BODY) {
     const value = post[field]
     text +=
       value === undefined

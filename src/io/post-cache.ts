@@ -14,7 +14,7 @@ import {
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { deserialize, serialize } from 'node:v8'
-import type { Post } from '../core/post.js'
+import { POST_FIELDS_BUT_BODY, type Post } from '../core/post.js'
 import type { RenderResult } from '../core/render.js'
 import type { KabarError } from '../errors.js'
 import type { PostRecord } from './post-store.js'
@@ -98,26 +98,9 @@ type StoredNormalized = [
 ]
 
 /** The fields of a Post kept in the cache, in this order; `file`, `id` and `body` are added back on reading. */
-const POST_FIELDS = [
-  'slug',
-  'title',
-  'date',
-  'updated',
-  'url',
-  'authors',
-  'tags',
-  'summary',
-  'image',
-  'isDraft',
-  'excludedBecause',
-  'lang',
-  'content',
-  'bodyLine',
-] as const satisfies readonly (keyof Post)[]
-/** A field added to Post must be added to POST_FIELDS (or to those rebuilt on reading), or this fails to compile. */
-const _EVERY_POST_FIELD_STORED: Exclude<keyof Post, (typeof POST_FIELDS)[number] | 'file' | 'id' | 'body'> extends never
-  ? true
-  : false = true
+const POST_FIELDS = POST_FIELDS_BUT_BODY.filter(
+  (field): field is Exclude<(typeof POST_FIELDS_BUT_BODY)[number], 'file' | 'id'> => field !== 'file' && field !== 'id',
+)
 
 /** POST_FIELDS' values, then the id when it is not the URL. */
 type StoredPost = unknown[]
