@@ -30,7 +30,14 @@ const NOTE =
  * session's rebuild neither parses its 10,000 entries again nor rebuilds
  * its text: the two were 35 ms of every rebuild at 10,000 posts.
  */
-const lastSeen = new Map<string, { stamp: string; entries: PublishedId[] }>()
+const lastSeen = new Map<string, SeenManifest>()
+
+interface SeenManifest {
+  stamp: string
+  entries: PublishedId[]
+  /** The entries by file, made when first compared. */
+  byFile?: Map<string | undefined, PublishedId>
+}
 
 /** The entries of the manifest; none when it does not exist yet. */
 export async function readIdManifest(
@@ -88,14 +95,17 @@ export async function writeIdManifest(
     return
   }
   const known = lastSeen.get(manifestPath)
-  const entries = manifestEntries(manifestPath, posts)
-  if (known !== undefined && isSameEntries(known.entries, entries) && (await stampOf(manifestPath)) === known.stamp) {
+  if (
+    known !== undefined &&
+    holdsEntriesOf(known, manifestPath, posts) &&
+    (await stampOf(manifestPath)) === known.stamp
+  ) {
     return
   }
   lastSeen.delete(manifestPath)
   await writeFileAtomically(manifestPath, idManifestText(manifestPath, posts), fileSystem)
   const stamp = await stampOf(manifestPath)
-  if (stamp !== undefined) lastSeen.set(manifestPath, { stamp, entries })
+  if (stamp !== undefined) lastSeen.set(manifestPath, { stamp, entries: manifestEntries(manifestPath, posts) })
 }
 
 /** The entries a manifest of `posts` holds. */
@@ -104,17 +114,19 @@ function manifestEntries(manifestPath: string, posts: readonly Post[]): Publishe
   return posts.map((post) => ({ id: post.id, file: relative(post.file), date: post.date, title: post.title }))
 }
 
-/** Whether two manifests hold the same entries, in any order. */
-function isSameEntries(a: readonly PublishedId[], b: readonly PublishedId[]): boolean {
-  if (a.length !== b.length) return false
-  const byFile = new Map(a.map((entry) => [entry.file, entry]))
-  return b.every((entry) => {
-    const other = byFile.get(entry.file)
+/** Whether a manifest holds exactly the entries of `posts`, in any order. */
+function holdsEntriesOf(manifest: SeenManifest, manifestPath: string, posts: readonly Post[]): boolean {
+  if (manifest.entries.length !== posts.length) return false
+  const byFile = manifest.byFile ?? new Map(manifest.entries.map((entry) => [entry.file, entry]))
+  manifest.byFile = byFile
+  const relative = relativeTo(manifestPath)
+  return posts.every((post) => {
+    const entry = byFile.get(relative(post.file))
     return (
-      other !== undefined &&
-      other.id === entry.id &&
-      other.title === entry.title &&
-      other.date?.getTime() === entry.date?.getTime()
+      entry !== undefined &&
+      entry.id === post.id &&
+      entry.title === post.title &&
+      entry.date?.getTime() === post.date.getTime()
     )
   })
 }
