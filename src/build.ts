@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs'
 import path from 'node:path'
 import type { ResolvedConfig } from './core/config.js'
 import { type Selection, type SelectOptions, selectPosts } from './core/pipeline.js'
@@ -10,7 +9,7 @@ import { BuildMemoStore, memoKey } from './io/build-memo.js'
 import { choosePreset } from './io/detect-preset.js'
 import { addFallbackDates } from './io/fallback-dates.js'
 import type { FileSystem } from './io/file-system.js'
-import { writeIdManifest } from './io/id-manifest.js'
+import { idManifestStamp, writeIdManifest } from './io/id-manifest.js'
 import { readImageSizes } from './io/image-sizes.js'
 import { loadConfig } from './io/load-config.js'
 import { type LoadedPosts, type LoadProgress, type PostLoader, PostStore, RenderingLostError } from './io/post-store.js'
@@ -175,7 +174,7 @@ async function runBuildOnce(
     // When no post, option or output changed since the last build, its report stands.
     const memo = options.compare === undefined ? context.memo : undefined
     const memoOptions = memoOptionsOf(options, baseConfig)
-    const manifestBefore = stampOf(baseConfig.idManifest)
+    const manifestBefore = idManifestStamp(baseConfig.idManifest)
     let replayed: BuildReport | undefined
     const isUnchanged = (fingerprint: string) => {
       replayed = memo?.replay(baseConfig.configPath, memoKey(fingerprint, memoOptions), selectOptions.now)
@@ -292,7 +291,7 @@ async function runBuildOnce(
   report.ok = report.errors.length === 0
   if (toRemember !== undefined && report.ok && report.configFile !== undefined) {
     // A build that rewrote the id manifest does not stand for the next: that one warns no more.
-    if (stampOf(toRemember.idManifest) === toRemember.manifestBefore) {
+    if (idManifestStamp(toRemember.idManifest) === toRemember.manifestBefore) {
       context.memo?.write(report.configFile, toRemember.key, report, toRemember.files)
     }
   }
@@ -329,16 +328,6 @@ function filesReportedOn(config: ResolvedConfig, outputs: Iterable<string>, show
   for (const post of shown) if (post.image?.localPath !== undefined) files.push(post.image.localPath)
   if (config.idManifest !== undefined) files.push(config.idManifest)
   return files
-}
-
-/** A file's size and time as text; `none` when there is no such file. */
-function stampOf(file: string | undefined): string {
-  try {
-    const stats = statSync(file ?? '')
-    return `${stats.size}:${stats.mtimeMs}`
-  } catch {
-    return 'none'
-  }
 }
 
 /** Every post read whole, normalized and selected: the path without a post store. */

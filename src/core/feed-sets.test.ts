@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { makePost } from '../../test/helpers/posts.js'
 import { resolveConfig, type UserConfig } from './config.js'
 import { planFeeds } from './feed-sets.js'
 import type { Post } from './post.js'
@@ -20,24 +21,19 @@ function config(extra: Partial<UserConfig> = {}) {
 
 /** Posts newest first, as `selectPosts` hands them over. */
 function posts(...specs: { tags?: string[]; authors?: string[] }[]): Post[] {
-  return specs.map((spec, index) => ({
-    file: `/site/posts/${index}.md`,
-    slug: `p${index}`,
-    title: `Post ${index}`,
-    date: new Date(Date.UTC(2025, 0, 31 - index)),
-    updated: undefined,
-    id: `https://site.example/p${index}/`,
-    url: `https://site.example/p${index}/`,
-    authors: (spec.authors ?? []).map((name) => ({ name })),
-    tags: spec.tags ?? [],
-    summary: undefined,
-    image: undefined,
-    isDraft: false,
-    lang: undefined,
-    content: undefined,
-    body: '',
-    bodyLine: 1,
-  }))
+  return specs.map((spec, index) =>
+    makePost({
+      file: `/site/posts/${index}.md`,
+      slug: `p${index}`,
+      title: `Post ${index}`,
+      date: new Date(Date.UTC(2025, 0, 31 - index)),
+      id: `https://site.example/p${index}/`,
+      url: `https://site.example/p${index}/`,
+      authors: (spec.authors ?? []).map((name) => ({ name })),
+      tags: spec.tags ?? [],
+      bodyLine: 1,
+    }),
+  )
 }
 
 describe('planFeeds', () => {

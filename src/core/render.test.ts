@@ -2,30 +2,11 @@ import { remark } from 'remark'
 import remarkGfm from 'remark-gfm'
 import remarkHtml from 'remark-html'
 import { describe, expect, it } from 'vitest'
+import { makePost } from '../../test/helpers/posts.js'
 import type { Post } from './post.js'
 import { renderPost, renderPosts, resolveSrcSet } from './render.js'
 
-function post(body: string, overrides: Partial<Post> = {}): Post {
-  return {
-    file: '/site/posts/a.md',
-    slug: 'a',
-    title: 'A',
-    date: new Date('2025-01-01T00:00:00Z'),
-    updated: undefined,
-    id: 'https://x.example/2025/a/',
-    url: 'https://x.example/2025/a/',
-    authors: [],
-    tags: [],
-    summary: undefined,
-    image: undefined,
-    isDraft: false,
-    lang: undefined,
-    content: undefined,
-    body,
-    bodyLine: 5,
-    ...overrides,
-  }
-}
+const post = (body: string, overrides: Partial<Post> = {}): Post => makePost({ body, ...overrides })
 
 describe('renderPost', () => {
   it('renders plain Markdown exactly as remark-html does', async () => {

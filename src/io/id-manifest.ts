@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises'
+import { statSync } from 'node:fs'
 import path from 'node:path'
 import type { PublishedId } from '../core/id-check.js'
 import type { Post } from '../core/post.js'
@@ -44,11 +44,9 @@ export async function readIdManifest(
   manifestPath: string,
   fileSystem: FileSystem = nodeFileSystem,
 ): Promise<{ entries: PublishedId[]; problems: KabarError[] }> {
+  const stamp = fileSystem === nodeFileSystem ? idManifestStamp(manifestPath) : undefined
   const known = lastSeen.get(manifestPath)
-  if (known !== undefined && fileSystem === nodeFileSystem && (await stampOf(manifestPath)) === known.stamp) {
-    return { entries: known.entries, problems: [] }
-  }
-  const stamp = fileSystem === nodeFileSystem ? await stampOf(manifestPath) : undefined
+  if (known !== undefined && stamp === known.stamp) return { entries: known.entries, problems: [] }
   const bytes = await fileSystem.readFile(manifestPath).catch(() => undefined)
   if (bytes === undefined) return { entries: [], problems: [] }
   try {
@@ -64,7 +62,7 @@ export async function readIdManifest(
       })
     }
     // Read again when it changed meanwhile: the stamp must be the one of these bytes.
-    if (stamp !== undefined && stamp === (await stampOf(manifestPath))) lastSeen.set(manifestPath, { stamp, entries })
+    if (stamp !== undefined && stamp === idManifestStamp(manifestPath)) lastSeen.set(manifestPath, { stamp, entries })
     return { entries, problems: [] }
   } catch (error) {
     return {
@@ -98,14 +96,14 @@ export async function writeIdManifest(
   if (
     known !== undefined &&
     holdsEntriesOf(known, manifestPath, posts) &&
-    (await stampOf(manifestPath)) === known.stamp
+    idManifestStamp(manifestPath) === known.stamp
   ) {
     return
   }
   lastSeen.delete(manifestPath)
   await writeFileAtomically(manifestPath, idManifestText(manifestPath, posts), fileSystem)
-  const stamp = await stampOf(manifestPath)
-  if (stamp !== undefined) lastSeen.set(manifestPath, { stamp, entries: manifestEntries(manifestPath, posts) })
+  const stamp = idManifestStamp(manifestPath)
+  if (stamp !== 'none') lastSeen.set(manifestPath, { stamp, entries: manifestEntries(manifestPath, posts) })
 }
 
 /** The entries a manifest of `posts` holds. */
@@ -131,13 +129,17 @@ function holdsEntriesOf(manifest: SeenManifest, manifestPath: string, posts: rea
   })
 }
 
-/** A file's size and time as text; `undefined` when there is no such file. */
-async function stampOf(file: string): Promise<string | undefined> {
+/**
+ * The manifest file's size, time and inode as text; `none` when there is no
+ * such file. Equal stamps: the file is as it was (a build that rewrote it
+ * does not stand for the next, and what this process read of it stands).
+ */
+export function idManifestStamp(file: string | undefined): string {
   try {
-    const stats = await stat(file)
+    const stats = statSync(file ?? '')
     return `${stats.size}:${stats.mtimeMs}:${stats.ino}`
   } catch {
-    return undefined
+    return 'none'
   }
 }
 

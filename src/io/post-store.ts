@@ -185,11 +185,12 @@ export class PostStore implements PostLoader {
   readonly #useCache: boolean
   #cache: PostCache | undefined
   #renders: RenderStore = new MemoryRenderStore()
-  /** Whether anything changed since the cache was last written. */
-  #isDirty = false
   /** The heads `#sample` read last, by path (`undefined`: not a post), for the posts folder and size limit of `key`. */
   #sampled: { key: string; heads: Map<string, SourceFile | undefined> } | undefined
-  /** Paths whose records changed (or went) since the cache was last written: all a small save writes. */
+  /**
+   * Paths whose records changed (or went) since the cache was last written:
+   * whether to write it at all, and all a small save writes.
+   */
   #touched = new Set<string>()
   /** Keys of the renderings the last load used: all a memory-only store keeps. */
   #usedKeys = new Set<string>()
@@ -265,8 +266,6 @@ export class PostStore implements PostLoader {
       await this.#normalizeNeedingDates(run, scan)
     }
     const renderings = await this.#render(needed, readWhole, results, run, prestarted)
-    const { read, normalized, rendered: renderCount } = this.lastLoad
-    if (read + normalized + renderCount > 0) this.#isDirty = true
     return {
       config,
       selection: withoutBodies(selection),
@@ -287,11 +286,10 @@ export class PostStore implements PostLoader {
    */
   save(): void {
     if (this.#cache !== undefined) {
-      if (this.#isDirty) this.#cache.save(this.records, this.#touched)
+      if (this.#touched.size > 0) this.#cache.save(this.records, this.#touched)
     } else if (this.#renders instanceof MemoryRenderStore) {
       this.#renders.keepOnly(this.#usedKeys)
     }
-    this.#isDirty = false
     this.#touched.clear()
   }
 
@@ -327,7 +325,6 @@ export class PostStore implements PostLoader {
       if (listed.has(filePath)) continue
       this.records.delete(filePath)
       this.#touched.add(filePath)
-      this.#isDirty = true
     }
     this.lastLoad.listed = this.#paths.length
     return this.#paths
@@ -538,12 +535,17 @@ export class PostStore implements PostLoader {
       rendered.wholeHash !== record.wholeHash ||
       rendered.configHash !== run.configHash ||
       rendered.fieldsKey !== fieldsKeyOf(post) ||
-      // Looked up, not read: reading every shown post's HTML was most of a build after one edit.
-      // With `verifyRenderings`, read now: one that turns out damaged needs the body.
-      (run.options.verifyRenderings === true
-        ? this.#renders.get(rendered.key) === undefined
-        : !this.#renders.has(rendered.key))
+      !this.#isStored(rendered.key, run)
     )
+  }
+
+  /**
+   * Whether a rendering is stored under `key`: looked up, not read (reading
+   * every shown post's HTML was most of a build after one edit). With
+   * `verifyRenderings`, read now: one that turns out damaged is not stored.
+   */
+  #isStored(key: string, run: Run): boolean {
+    return run.options.verifyRenderings === true ? this.#renders.get(key) !== undefined : this.#renders.has(key)
   }
 
   /**
@@ -569,9 +571,7 @@ export class PostStore implements PostLoader {
       const key = hasBody || record.rendered === undefined ? renderKeyOf(post) : record.rendered.key
       this.#usedKeys.add(key)
       keys.set(post.file, key)
-      const isStored =
-        run.options.verifyRenderings === true ? this.#renders.get(key) !== undefined : this.#renders.has(key)
-      if (!isStored) toRender.push({ post, key })
+      if (!this.#isStored(key, run)) toRender.push({ post, key })
       // A body expanded from other posts (a preset's templates) may change when they do: its key is not kept.
       const isOwnBody = normalized.get(post.file)?.post === post
       if (hasBody) {

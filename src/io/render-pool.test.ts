@@ -6,6 +6,7 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
+import { makePost } from '../../test/helpers/posts.js'
 import type { Post } from '../core/post.js'
 import { renderPosts } from '../core/render.js'
 import { renderMany, startRenderPool } from './render-pool.js'
@@ -23,24 +24,8 @@ const compiled = existsSync(COMPILED)
   : undefined
 
 function post(index: number, body = `Post **${index}** with [a link](../p-${index + 1}/).\n\n- one\n- two\n`): Post {
-  return {
-    file: `/site/posts/p-${index}.md`,
-    slug: `p-${index}`,
-    title: `P ${index}`,
-    date: new Date('2025-01-01T00:00:00Z'),
-    updated: undefined,
-    id: `https://x.example/p-${index}/`,
-    url: `https://x.example/p-${index}/`,
-    authors: [],
-    tags: [],
-    summary: undefined,
-    image: undefined,
-    isDraft: false,
-    lang: undefined,
-    content: undefined,
-    body,
-    bodyLine: 5,
-  }
+  const url = `https://x.example/p-${index}/`
+  return makePost({ file: `/site/posts/p-${index}.md`, slug: `p-${index}`, title: `P ${index}`, id: url, url, body })
 }
 
 const posts = Array.from({ length: 60 }, (_, index) =>

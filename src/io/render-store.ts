@@ -13,9 +13,8 @@ export interface RenderStore {
   set(key: string, result: RenderResult): void
   /**
    * The warnings of the rendering stored under `key`, without reading its
-   * HTML; `undefined` when none is stored. A build that only needs to know
-   * that a rendering is there (it hashes outputs by rendering key) asks this,
-   * and reads the HTML only for the files it serializes.
+   * HTML (for the report of a build that reads HTML only for the files it
+   * serializes); `undefined` when none is stored.
    */
   warningsOf(key: string): readonly KabarError[] | undefined
   /** Whether a rendering is stored under `key` (not read, so not checked). */

@@ -310,11 +310,11 @@ function statRecorded(
   if (records === undefined) return stats
   for (const file of files) {
     const target = path.join(outDir, file.name)
-    if (records.get(target) !== undefined)
-      stats.set(
-        target,
-        fileSystem.stat(target).catch(() => undefined),
-      )
+    if (records.get(target) === undefined) continue
+    stats.set(
+      target,
+      fileSystem.stat(target).catch(() => undefined),
+    )
   }
   return stats
 }
