@@ -8,6 +8,7 @@ export default defineConfig({
     // The conformance checkers are separate processes; two workers keep a
     // 2-core machine responsive.
     maxWorkers: 2,
+    setupFiles: ['./test/helpers/setup.ts'],
     reporters: ['default', './test/helpers/summary-reporter.ts'],
   },
 })
