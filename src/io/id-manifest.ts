@@ -34,9 +34,21 @@ const lastSeen = new Map<string, SeenManifest>()
 
 interface SeenManifest {
   stamp: string
-  entries: PublishedId[]
-  /** The entries by file, made when first compared. */
-  byFile?: Map<string | undefined, PublishedId>
+  /**
+   * The entries as read, or the posts as written: entries are made from
+   * those only when a rebuild asks for them. A one-off build that writes
+   * the manifest of 100,000 posts never does.
+   */
+  read?: PublishedId[]
+  written?: readonly Post[]
+  /** The posts' entries, by file, made when first compared. */
+  byFile?: Map<string | undefined, Pick<PublishedId, 'id' | 'title' | 'date'>>
+}
+
+/** A manifest's entries, made from the posts it was written from when it was written. */
+function entriesOf(seen: SeenManifest, manifestPath: string): PublishedId[] {
+  seen.read ??= manifestEntries(manifestPath, seen.written ?? [])
+  return seen.read
 }
 
 /** The entries of the manifest; none when it does not exist yet. */
@@ -46,7 +58,7 @@ export async function readIdManifest(
 ): Promise<{ entries: PublishedId[]; problems: KabarError[] }> {
   const stamp = fileSystem === nodeFileSystem ? idManifestStamp(manifestPath) : undefined
   const known = lastSeen.get(manifestPath)
-  if (known !== undefined && stamp === known.stamp) return { entries: known.entries, problems: [] }
+  if (known !== undefined && stamp === known.stamp) return { entries: entriesOf(known, manifestPath), problems: [] }
   const bytes = await fileSystem.readFile(manifestPath).catch(() => undefined)
   if (bytes === undefined) return { entries: [], problems: [] }
   try {
@@ -62,7 +74,8 @@ export async function readIdManifest(
       })
     }
     // Read again when it changed meanwhile: the stamp must be the one of these bytes.
-    if (stamp !== undefined && stamp === idManifestStamp(manifestPath)) lastSeen.set(manifestPath, { stamp, entries })
+    if (stamp !== undefined && stamp === idManifestStamp(manifestPath))
+      lastSeen.set(manifestPath, { stamp, read: entries })
     return { entries, problems: [] }
   } catch (error) {
     return {
@@ -89,7 +102,7 @@ export async function writeIdManifest(
   fileSystem: FileSystem = nodeFileSystem,
 ): Promise<void> {
   if (fileSystem !== nodeFileSystem) {
-    await writeFileAtomically(manifestPath, idManifestText(manifestPath, posts), fileSystem)
+    await writeFileAtomically(manifestPath, idManifestChunks(manifestPath, posts), fileSystem)
     return
   }
   const known = lastSeen.get(manifestPath)
@@ -101,9 +114,9 @@ export async function writeIdManifest(
     return
   }
   lastSeen.delete(manifestPath)
-  await writeFileAtomically(manifestPath, idManifestText(manifestPath, posts), fileSystem)
+  await writeFileAtomically(manifestPath, idManifestChunks(manifestPath, posts), fileSystem)
   const stamp = idManifestStamp(manifestPath)
-  if (stamp !== 'none') lastSeen.set(manifestPath, { stamp, entries: manifestEntries(manifestPath, posts) })
+  if (stamp !== 'none') lastSeen.set(manifestPath, { stamp, written: [...posts] })
 }
 
 /** The entries a manifest of `posts` holds. */
@@ -114,10 +127,15 @@ function manifestEntries(manifestPath: string, posts: readonly Post[]): Publishe
 
 /** Whether a manifest holds exactly the entries of `posts`, in any order. */
 function holdsEntriesOf(manifest: SeenManifest, manifestPath: string, posts: readonly Post[]): boolean {
-  if (manifest.entries.length !== posts.length) return false
-  const byFile = manifest.byFile ?? new Map(manifest.entries.map((entry) => [entry.file, entry]))
-  manifest.byFile = byFile
   const relative = relativeTo(manifestPath)
+  if ((manifest.read ?? manifest.written ?? []).length !== posts.length) return false
+  const byFile =
+    manifest.byFile ??
+    new Map(
+      manifest.read?.map((entry) => [entry.file, entry]) ??
+        manifest.written?.map((post) => [relative(post.file), post]),
+    )
+  manifest.byFile = byFile
   return posts.every((post) => {
     const entry = byFile.get(relative(post.file))
     return (
@@ -154,18 +172,40 @@ function relativeTo(manifestPath: string): (file: string) => string {
 }
 
 /**
- * The manifest as `JSON.stringify(manifest, null, 2)` writes it, built
- * entry by entry: at 100,000 posts the object tree it would stringify is
- * three times the size of the text.
+ * The manifest as `JSON.stringify(manifest, null, 2)` writes it, made in
+ * pieces of {@link ENTRIES_PER_PIECE} entries, to be written as they come:
+ * at 100,000 posts the whole text is 24 MB, and making it as one string
+ * took a second of a build (most of it collecting the garbage).
  */
-export function idManifestText(manifestPath: string, posts: readonly Post[]): string {
+export function* idManifestChunks(manifestPath: string, posts: readonly Post[]): Generator<string> {
   const relative = relativeTo(manifestPath)
   const entries = posts
     .map((post) => [relative(post.file), post] as const)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-  let text = `{\n  "//": ${JSON.stringify(NOTE)},\n  "version": 1,\n  "posts": {`
-  for (const [index, [file, post]] of entries.entries()) {
-    text += `${index === 0 ? '' : ','}\n    ${JSON.stringify(file)}: {\n      "id": ${JSON.stringify(post.id)},\n      "date": "${post.date.toISOString()}",\n      "title": ${JSON.stringify(post.title)}\n    }`
+  yield `{\n  "//": ${JSON.stringify(NOTE)},\n  "version": 1,\n  "posts": {`
+  for (let start = 0; start < entries.length; start += ENTRIES_PER_PIECE) {
+    let piece = ''
+    for (let index = start; index < Math.min(start + ENTRIES_PER_PIECE, entries.length); index++) {
+      const [file, post] = entries[index] as (typeof entries)[number]
+      piece += `${index === 0 ? '' : ','}\n    ${jsonString(file)}: {\n      "id": ${jsonString(post.id)},\n      "date": "${post.date.toISOString()}",\n      "title": ${jsonString(post.title)}\n    }`
+    }
+    yield piece
   }
-  return `${text}${entries.length === 0 ? '' : '\n  '}}\n}\n`
+  yield `${entries.length === 0 ? '' : '\n  '}}\n}\n`
 }
+
+const ENTRIES_PER_PIECE = 1024
+
+/** The manifest's whole text (see {@link idManifestChunks}). */
+export function idManifestText(manifestPath: string, posts: readonly Post[]): string {
+  return [...idManifestChunks(manifestPath, posts)].join('')
+}
+
+/** What JSON.stringify makes of `text`, without calling it for the many strings that need no escape. */
+function jsonString(text: string): string {
+  return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`
+}
+
+/** What JSON.stringify escapes: quotes, backslashes, control characters and surrogates (lone ones, as \uXXXX). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters JSON escapes
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/

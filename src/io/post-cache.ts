@@ -491,38 +491,43 @@ function writeFrames(folder: string, name: string, magic: Buffer, values: Iterab
   renameSync(temp, path.join(folder, name))
 }
 
-/** Record batches of `records`, each of at most `perBatch`, with its own tables of config hashes and clocks. */
-function recordBatches(records: Iterable<[string, PostRecord]>, perBatch: number): RecordBatch[] {
-  const batches: RecordBatch[] = []
-  let batch: RecordBatch | undefined
+/**
+ * Record batches of `records`, each of at most `perBatch`, with its own
+ * tables of config hashes and clocks; made one at a time, as they are taken.
+ */
+function* recordBatches(records: Iterable<[string, PostRecord]>, perBatch: number): Generator<RecordBatch> {
+  let batch: RecordBatch = { configHashes: [], nows: [], records: [] }
   const tables = { configHashes: new Map<string, number>(), nows: new Map<number, number>() }
   for (const [filePath, record] of records) {
-    if (batch === undefined || batch.records.length === perBatch) {
-      batch = { configHashes: [], nows: [], records: [] }
-      batches.push(batch)
-      tables.configHashes.clear()
-      tables.nows.clear()
-    }
     const stored = toStoredRecord(
       filePath,
       record,
-      (configHash) => indexIn(tables.configHashes, batch?.configHashes as string[], configHash),
-      (now) => indexIn(tables.nows, batch?.nows as number[], now),
+      (configHash) => indexIn(tables.configHashes, batch.configHashes, configHash),
+      (now) => indexIn(tables.nows, batch.nows, now),
     )
-    if (stored !== undefined) batch.records.push(stored)
+    if (stored === undefined) continue
+    batch.records.push(stored)
+    if (batch.records.length === perBatch) {
+      yield batch
+      batch = { configHashes: [], nows: [], records: [] }
+      tables.configHashes.clear()
+      tables.nows.clear()
+    }
   }
-  return batches
+  if (batch.records.length > 0) yield batch
 }
 
+/**
+ * Writes the index, each batch of records made, serialized and let go in
+ * turn: making every batch first held a second copy of 100,000 records
+ * while they were written.
+ */
 function writeIndex(folder: string, records: ReadonlyMap<string, PostRecord>, header: IndexHeader): void {
-  const batches = recordBatches(records, RECORDS_PER_BATCH)
+  let kept = 0
+  for (const record of records.values()) if (isKept(record)) kept++
   function* frames(): Generator<unknown> {
-    yield { ...header, batches: batches.length }
-    // Each batch serialized and let go in turn.
-    for (const [index, batch] of batches.entries()) {
-      batches[index] = { configHashes: [], nows: [], records: [] }
-      yield batch
-    }
+    yield { ...header, batches: Math.ceil(kept / RECORDS_PER_BATCH) }
+    yield* recordBatches(records, RECORDS_PER_BATCH)
   }
   writeFrames(folder, INDEX_FILE, MAGIC, frames())
 }
@@ -545,7 +550,11 @@ function writeJournal(
     const record = records.get(filePath)
     if (record !== undefined) changed.push([filePath, record])
   }
-  const batch = recordBatches(changed, Number.POSITIVE_INFINITY)[0] ?? { configHashes: [], nows: [], records: [] }
+  const batch: RecordBatch = recordBatches(changed, Number.POSITIVE_INFINITY).next().value ?? {
+    configHashes: [],
+    nows: [],
+    records: [],
+  }
   const kept = new Set(batch.records.map((stored) => stored[0]))
   const body: JournalBody = {
     records: batch,
@@ -573,14 +582,18 @@ function indexIn<T>(indexes: Map<T, number>, table: T[], value: T): number {
   return index
 }
 
+/** Whether a record is kept in the cache: a file that could not be read is read again next time, whatever its time says. */
+function isKept(record: PostRecord): boolean {
+  return record.stamp !== undefined && record.problem === undefined
+}
+
 function toStoredRecord(
   filePath: string,
   record: PostRecord,
   configHashIndex: (configHash: string) => number,
   nowIndex: (now: number) => number,
 ): StoredRecord | undefined {
-  // A file that could not be read is read again next time, whatever its time says.
-  if (record.stamp === undefined || record.problem !== undefined) return undefined
+  if (!isKept(record) || record.stamp === undefined) return undefined
   const normalized = record.normalized
   const post = normalized?.result.post
   return [

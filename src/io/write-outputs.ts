@@ -214,7 +214,7 @@ async function writeTemp(
  * file, before it can be renamed. `undefined` (and the temp file removed)
  * when `target` held the same bytes.
  */
-async function streamTemp(
+export async function streamTemp(
   made: string[],
   rest: Iterator<string>,
   target: string,
