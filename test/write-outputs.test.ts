@@ -5,6 +5,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 import type { OutputFile } from '../src/core/render-outputs.js'
 import { OutputRecordStore } from '../src/io/build-memo.js'
 import { type FileSystem, nodeFileSystem } from '../src/io/file-system.js'
+import { writeFileAtomically } from '../src/io/write-file-atomically.js'
 import { measureOutputs, type OutputRecord, type OutputRecords, writeOutputs } from '../src/io/write-outputs.js'
 
 /**
@@ -289,5 +290,23 @@ describe('the output records file', () => {
     expect(reopened.get(path.join(outDir, 'tags', 'a', 'rss.xml'))).toBeUndefined()
     expect(reopened.get(path.join(outDir, 'rss.xml'))?.hash).toBe('m')
     expect(reopened.get(elsewhere)?.hash).toBe('o')
+  })
+})
+
+describe('writeFileAtomically with contents in pieces (the id manifest)', () => {
+  it('leaves a file with the same bytes alone, replaces one that differs, and leaves no temp file', async () => {
+    await mkdir(outDir, { recursive: true })
+    const target = path.join(outDir, 'kabar.ids.json')
+    // A surrogate pair split across two pieces must still be one character.
+    const pieces = ['{"a": "\ud83d', '\ude00"}', '\n']
+    await writeFileAtomically(target, pieces, nodeFileSystem)
+    expect(await readFile(target, 'utf8')).toBe('{"a": "😀"}\n')
+    const past = new Date('2025-01-01T00:00:00Z')
+    await utimes(target, past, past)
+    await writeFileAtomically(target, ['{"a": "😀"}', '\n'], nodeFileSystem)
+    expect((await stat(target)).mtime).toEqual(past)
+    await writeFileAtomically(target, ['{"a": "😀"}', '\n\n'], nodeFileSystem)
+    expect(await readFile(target, 'utf8')).toBe('{"a": "😀"}\n\n')
+    expect(await readdir(outDir)).toEqual(['kabar.ids.json'])
   })
 })
