@@ -82,12 +82,23 @@ export function selectNormalized(
 function findDuplicates(posts: readonly Post[], projectDir: string): KabarError[] {
   const shown = (post: Post) => path.relative(projectDir, post.file).split(path.sep).join('/')
   const problems: KabarError[] = []
-  const byId = new Map<string, Post>()
-  const byUrl = new Map<string, Post>()
+  // One map for ids and URLs, which are mostly the same string: a lookup per post, not four (at 100,000 posts the
+  // four were a third of a second).
+  const seen = new Map<string, { asId?: Post; asUrl?: Post }>()
+  const entryOf = (key: string) => {
+    let entry = seen.get(key)
+    if (entry === undefined) {
+      entry = {}
+      seen.set(key, entry)
+    }
+    return entry
+  }
   const ordered = [...posts].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))
   for (const post of ordered) {
-    const sameId = byId.get(post.id)
-    const sameUrl = byUrl.get(post.url)
+    const atId = entryOf(post.id)
+    const atUrl = post.url === post.id ? atId : entryOf(post.url)
+    const sameId = atId.asId
+    const sameUrl = atUrl.asUrl
     if (sameId !== undefined) {
       problems.push(
         new KabarError(
@@ -113,8 +124,8 @@ function findDuplicates(posts: readonly Post[], projectDir: string): KabarError[
         ),
       )
     }
-    byId.set(post.id, post)
-    byUrl.set(post.url, post)
+    atId.asId = post
+    atUrl.asUrl = post
   }
   return problems
 }
