@@ -69,13 +69,14 @@ export function selectNormalized(
   // Liquid, Nunjucks and Hugo shortcodes in a preset's posts become Markdown before rendering.
   const templated = expandPostTemplates(published, [...published, ...drafts, ...future, ...excluded], config)
   problems.push(...templated.problems)
-  published.splice(0, published.length, ...templated.posts)
-  const shown = config.limit === 0 ? published : published.slice(0, config.limit)
+  // Not spliced back into `published`: as arguments, 100,000 posts overflow the stack, and 10,000 were slow.
+  const posts = templated.posts
+  const shown = config.limit === 0 ? posts : posts.slice(0, config.limit)
   const nextFutureDate = future.reduce<Date | undefined>(
     (earliest, post) => (earliest === undefined || post.date < earliest ? post.date : earliest),
     undefined,
   )
-  return { shown, published, drafts, future, excluded, problems, nextFutureDate }
+  return { shown, published: posts, drafts, future, excluded, problems, nextFutureDate }
 }
 
 /** Two posts with one id or one URL would merge in readers: name both files. */

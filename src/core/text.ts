@@ -9,24 +9,24 @@ const FORBIDDEN_CHARACTERS =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: these are exactly the characters we remove
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFD\uFDD0-\uFDEF\uFFFE\uFFFF]|[\uD83F\uD87F\uD8BF\uD8FF\uD93F\uD97F\uD9BF\uD9FF\uDA3F\uDA7F\uDABF\uDAFF\uDB3F\uDB7F\uDBBF\uDBFF][\uDFFE\uDFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
 
-/** Every character FORBIDDEN_CHARACTERS can match, and all surrogates (emoji among them). */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: these are exactly the characters we look for
-const MAYBE_FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uD800-\uDFFF\uFDD0-\uFDEF\uFFFD-\uFFFF]/
+/**
+ * FORBIDDEN_CHARACTERS but lone surrogates, which `isWellFormed()` finds: a
+ * character class and one pair of classes, with no lookaround.
+ */
+const FORBIDDEN_BUT_LONE_SURROGATES =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: these are exactly the characters we look for
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFD\uFDD0-\uFDEF\uFFFE\uFFFF]|[\uD83F\uD87F\uD8BF\uD8FF\uD93F\uD97F\uD9BF\uD9FF\uDA3F\uDA7F\uDABF\uDAFF\uDB3F\uDB7F\uDBBF\uDBFF][\uDFFE\uDFFF]/
 
 /** True when `text` holds a character that {@link removeForbiddenCharacters} would drop. */
 export function hasForbiddenCharacters(text: string): boolean {
-  // The full pattern's alternatives and lookbehind make V8 slow on every
-  // character; text with none of the characters it could match is checked
-  // by one character class, which is nearly all text.
-  if (!MAYBE_FORBIDDEN.test(text)) return false
-  FORBIDDEN_CHARACTERS.lastIndex = 0
-  const found = FORBIDDEN_CHARACTERS.test(text)
-  FORBIDDEN_CHARACTERS.lastIndex = 0
-  return found
+  // The full pattern's lookarounds make V8 slow on every character, and
+  // every feed item's HTML is checked: text that is well formed (no lone
+  // surrogate) is checked by the simpler pattern, which is nearly all text.
+  return FORBIDDEN_BUT_LONE_SURROGATES.test(text) || !text.isWellFormed()
 }
 
 export function removeForbiddenCharacters(text: string): string {
-  return text.replace(FORBIDDEN_CHARACTERS, '')
+  return hasForbiddenCharacters(text) ? text.replace(FORBIDDEN_CHARACTERS, '') : text
 }
 
 /** Titles, names and tags are one line of text: runs of white space become one space. */

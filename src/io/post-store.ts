@@ -251,11 +251,7 @@ export class PostStore implements PostLoader {
     let selection: Selection
     let needed: readonly Post[]
     for (;;) {
-      selection = selectNormalized(
-        paths.flatMap((filePath) => results.get(filePath) ?? []),
-        config,
-        options,
-      )
+      selection = selectNormalized(resultsInOrder(paths, results), config, options)
       needed = options.neededPosts(selection.published, config)
       const toRead = needed.filter((post) => !readWhole.has(post.file) && this.#needsBody(post, run))
       if (toRead.length === 0) break
@@ -680,6 +676,16 @@ function rememberedResult(record: PostRecord, run: Run): NormalizeResult | undef
 }
 
 /** The selection with every post's body let go: rendered, a full archive's bodies are 100 MB nobody reads. */
+/** The results of `paths`, in their order (a loop: flatMap was a tenth of a rebuild's selecting). */
+function resultsInOrder(paths: readonly string[], results: ReadonlyMap<string, NormalizeResult>): NormalizeResult[] {
+  const inOrder: NormalizeResult[] = []
+  for (const filePath of paths) {
+    const result = results.get(filePath)
+    if (result !== undefined) inOrder.push(result)
+  }
+  return inOrder
+}
+
 function withoutBodies(selection: Selection): Selection {
   const strip = (posts: readonly Post[]) => posts.map((post) => (post.body === '' ? post : { ...post, body: '' }))
   const published = strip(selection.published)

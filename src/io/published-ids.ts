@@ -4,7 +4,7 @@ import { findChangedIds } from '../core/id-check.js'
 import type { Post } from '../core/post.js'
 import type { KabarError } from '../errors.js'
 import type { FileSystem } from './file-system.js'
-import { readIdManifest } from './id-manifest.js'
+import { idManifestHolds, readIdManifest } from './id-manifest.js'
 
 /**
  * Warns about every post whose id differs from the one it was published
@@ -28,6 +28,8 @@ export async function checkPublishedIds(
     ]
   }
   if (config.idManifest === undefined) return []
+  // Holding this build's very entries (a rebuild that changed no id, title or date), the manifest tells of no change.
+  if (options.fileSystem === undefined && idManifestHolds(config.idManifest, published)) return []
   const manifest = await readIdManifest(config.idManifest, options.fileSystem)
   return [
     ...manifest.problems,

@@ -69,16 +69,9 @@ export async function watchContent(
     onFolder: () => void
   },
 ): Promise<FSWatcher> {
-  const { postsDir, publicDir, outDir } = config
+  const { postsDir, publicDir } = config
   const roots = publicDir === undefined ? [postsDir] : [postsDir, publicDir]
-  const watcher = watchFiles(roots, {
-    ignoreInitial: true,
-    atomic: false,
-    ignored: (filePath) =>
-      isInside(filePath, outDir) ||
-      hasSkippedSegment(filePath, postsDir, /^[._]/) ||
-      (publicDir !== undefined && hasSkippedSegment(filePath, publicDir, /^\./)),
-  })
+  const watcher = watchFiles(roots, { ignoreInitial: true, atomic: false, ignored: ignoredContent(config) })
   watcher.on('all', (event, filePath) => {
     if (event === 'addDir' || event === 'unlinkDir') handlers.onFolder()
     else if ((event === 'add' || event === 'change' || event === 'unlink') && isBuiltFrom(filePath)) {
@@ -88,6 +81,20 @@ export async function watchContent(
   watcher.on('error', (error) => handlers.onError(watchError(error as Error)))
   await waitForReady(watcher, handlers.signal)
   return watcher
+}
+
+/**
+ * What the content watcher skips: the output folder, names that start with
+ * `_` or `.` below the posts folder, and with `.` below `publicDir`.
+ */
+export function ignoredContent(
+  config: Pick<ResolvedConfig, 'postsDir' | 'publicDir' | 'outDir'>,
+): (filePath: string) => boolean {
+  const { postsDir, publicDir, outDir } = config
+  const isOutput = insideTest(outDir)
+  const isSkippedPost = skippedSegmentTest(postsDir, /^[._]/)
+  const isSkippedPublic = publicDir === undefined ? () => false : skippedSegmentTest(publicDir, /^\./)
+  return (filePath) => isOutput(filePath) || isSkippedPost(filePath) || isSkippedPublic(filePath)
 }
 
 /** Posts, and images (whose sizes go into RSS enclosures). */
@@ -104,18 +111,33 @@ function waitForReady(watcher: FSWatcher, signal: AbortSignal): Promise<void> {
   })
 }
 
-function isInside(filePath: string, directory: string): boolean {
-  const relative = path.relative(directory, filePath)
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative))
+/**
+ * Whether a path is `directory` or inside it. chokidar asks `ignored` of
+ * every entry of a folder each time something in it changes, so this is a
+ * comparison of strings, not path.relative: with 10,000 posts in one folder
+ * that was 10,000 calls per edit. chokidar's paths are absolute and
+ * normalized, as `directory` is made here; on Windows, case does not count.
+ */
+function insideTest(directory: string): (filePath: string) => boolean {
+  const fold = process.platform === 'win32' ? (text: string) => text.toLowerCase() : (text: string) => text
+  const root = fold(path.resolve(directory))
+  const prefix = root.endsWith(path.sep) ? root : root + path.sep
+  return (filePath) => {
+    const folded = fold(filePath)
+    return folded === root || folded.startsWith(prefix)
+  }
 }
 
 /** Whether a path below `root` has a folder or file name matching `skipped` (the root's own name never counts). */
-function hasSkippedSegment(filePath: string, root: string, skipped: RegExp): boolean {
-  if (filePath === root || !isInside(filePath, root)) return false
-  return path
-    .relative(root, filePath)
-    .split(path.sep)
-    .some((segment) => skipped.test(segment))
+function skippedSegmentTest(root: string, skipped: RegExp): (filePath: string) => boolean {
+  const isInside = insideTest(root)
+  const start = path.resolve(root).replace(/[\\/]*$/, '').length + 1
+  return (filePath) =>
+    isInside(filePath) &&
+    filePath
+      .slice(start)
+      .split(path.sep)
+      .some((segment) => segment !== '' && skipped.test(segment))
 }
 
 function watchError(error: Error): Error {
