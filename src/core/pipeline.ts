@@ -56,12 +56,13 @@ export function selectNormalized(
   const drafts: Post[] = []
   const future: Post[] = []
   const excluded: Post[] = []
+  const now = options.now.getTime()
   for (const { post, problems: postProblems } of normalized) {
-    problems.push(...postProblems)
+    if (postProblems.length > 0) problems.push(...postProblems)
     if (post === undefined) continue
     if (post.excludedBecause !== undefined) excluded.push(post)
     else if (post.isDraft && !options.includeDrafts) drafts.push(post)
-    else if (post.date > options.now && !options.includeFuture) future.push(post)
+    else if (post.date.getTime() > now && !options.includeFuture) future.push(post)
     else published.push(post)
   }
   problems.push(...findDuplicates(published, path.dirname(config.configPath)))

@@ -675,7 +675,6 @@ function rememberedResult(record: PostRecord, run: Run): NormalizeResult | undef
   return post.updated === undefined || post.updated.getTime() <= run.now ? remembered.result : undefined
 }
 
-/** The selection with every post's body let go: rendered, a full archive's bodies are 100 MB nobody reads. */
 /** The results of `paths`, in their order (a loop: flatMap was a tenth of a rebuild's selecting). */
 function resultsInOrder(paths: readonly string[], results: ReadonlyMap<string, NormalizeResult>): NormalizeResult[] {
   const inOrder: NormalizeResult[] = []
@@ -686,6 +685,7 @@ function resultsInOrder(paths: readonly string[], results: ReadonlyMap<string, N
   return inOrder
 }
 
+/** The selection with every post's body let go: rendered, a full archive's bodies are 100 MB nobody reads. */
 function withoutBodies(selection: Selection): Selection {
   const strip = (posts: readonly Post[]) => posts.map((post) => (post.body === '' ? post : { ...post, body: '' }))
   const published = strip(selection.published)
