@@ -14,6 +14,7 @@ import {
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { deserialize, serialize } from 'node:v8'
+import type { Author } from '../core/config.js'
 import { POST_FIELDS_BUT_BODY, type Post } from '../core/post.js'
 import type { RenderResult } from '../core/render.js'
 import type { KabarError } from '../errors.js'
@@ -102,7 +103,11 @@ const POST_FIELDS = POST_FIELDS_BUT_BODY.filter(
   (field): field is Exclude<(typeof POST_FIELDS_BUT_BODY)[number], 'file' | 'id'> => field !== 'file' && field !== 'id',
 )
 
-/** POST_FIELDS' values, then the id when it is not the URL. */
+/**
+ * POST_FIELDS' values, then the id when it is not the URL. Dates are stored
+ * as numbers and authors as an index into the batch's table of author lists:
+ * Date objects and one object per author were most of reading the index.
+ */
 type StoredPost = unknown[]
 
 /** Records are written in batches, each serialized on its own: the index is never one 100 MB buffer. */
@@ -111,6 +116,8 @@ const RECORDS_PER_BATCH = 4096
 interface RecordBatch {
   configHashes: string[]
   nows: number[]
+  /** The author lists of the batch's posts, each once: a read post shares its list with the others. */
+  authors: Author[][]
   records: StoredRecord[]
 }
 
@@ -208,7 +215,7 @@ export class PostCache implements RenderStore {
     const journal = readJournal(path.join(folder, JOURNAL_FILE), payload.id)
     if (journal !== undefined) {
       for (const stored of journal.records.records) {
-        records.set(stored[0], fromStoredRecord(stored, journal.records.configHashes, journal.records.nows))
+        records.set(stored[0], fromStoredRecord(stored, journal.records))
         cache.#journalPaths.add(stored[0])
       }
       for (const filePath of journal.removed) {
@@ -424,10 +431,10 @@ function readIndex(file: string): IndexPayload | undefined {
       paths: [],
     }
     for (let batch = 0; batch < header.batches; batch++) {
-      const { configHashes, nows, records } = frames.next() as RecordBatch
-      for (const stored of records) {
+      const batch = frames.next() as RecordBatch
+      for (const stored of batch.records) {
         payload.paths.push(stored[0])
-        payload.records.push(fromStoredRecord(stored, configHashes, nows))
+        payload.records.push(fromStoredRecord(stored, batch))
       }
     }
     return frames.isAtEnd() ? payload : undefined
@@ -496,25 +503,39 @@ function writeFrames(folder: string, name: string, magic: Buffer, values: Iterab
  * tables of config hashes and clocks; made one at a time, as they are taken.
  */
 function* recordBatches(records: Iterable<[string, PostRecord]>, perBatch: number): Generator<RecordBatch> {
-  let batch: RecordBatch = { configHashes: [], nows: [], records: [] }
-  const tables = { configHashes: new Map<string, number>(), nows: new Map<number, number>() }
+  let batch = emptyBatch()
+  const tables = {
+    configHashes: new Map<string, number>(),
+    nows: new Map<number, number>(),
+    authors: new Map<string, number>(),
+  }
+  const indexes: TableIndexes = {
+    configHash: (configHash) => indexIn(tables.configHashes, batch.configHashes, configHash, configHash),
+    now: (now) => indexIn(tables.nows, batch.nows, now, now),
+    authors: (authors) => indexIn(tables.authors, batch.authors, JSON.stringify(authors), authors),
+  }
   for (const [filePath, record] of records) {
-    const stored = toStoredRecord(
-      filePath,
-      record,
-      (configHash) => indexIn(tables.configHashes, batch.configHashes, configHash),
-      (now) => indexIn(tables.nows, batch.nows, now),
-    )
+    const stored = toStoredRecord(filePath, record, indexes)
     if (stored === undefined) continue
     batch.records.push(stored)
     if (batch.records.length === perBatch) {
       yield batch
-      batch = { configHashes: [], nows: [], records: [] }
-      tables.configHashes.clear()
-      tables.nows.clear()
+      batch = emptyBatch()
+      for (const table of Object.values(tables)) table.clear()
     }
   }
   if (batch.records.length > 0) yield batch
+}
+
+function emptyBatch(): RecordBatch {
+  return { configHashes: [], nows: [], authors: [], records: [] }
+}
+
+/** Where a value goes in the batch's tables. */
+interface TableIndexes {
+  configHash(configHash: string): number
+  now(now: number): number
+  authors(authors: Author[]): number
 }
 
 /**
@@ -550,11 +571,7 @@ function writeJournal(
     const record = records.get(filePath)
     if (record !== undefined) changed.push([filePath, record])
   }
-  const batch: RecordBatch = recordBatches(changed, Number.POSITIVE_INFINITY).next().value ?? {
-    configHashes: [],
-    nows: [],
-    records: [],
-  }
+  const batch: RecordBatch = recordBatches(changed, Number.POSITIVE_INFINITY).next().value ?? emptyBatch()
   const kept = new Set(batch.records.map((stored) => stored[0]))
   const body: JournalBody = {
     records: batch,
@@ -571,13 +588,13 @@ function writeJournal(
   writeFrames(folder, JOURNAL_FILE, JOURNAL_MAGIC, [header, body])
 }
 
-/** The index of `value` in a batch's table, added when new. */
-function indexIn<T>(indexes: Map<T, number>, table: T[], value: T): number {
-  let index = indexes.get(value)
+/** The index of `value` (known by `key`) in a batch's table, added when new. */
+function indexIn<K, T>(indexes: Map<K, number>, table: T[], key: K, value: T): number {
+  let index = indexes.get(key)
   if (index === undefined) {
     index = table.length
     table.push(value)
-    indexes.set(value, index)
+    indexes.set(key, index)
   }
   return index
 }
@@ -587,12 +604,7 @@ function isKept(record: PostRecord): boolean {
   return record.stamp !== undefined && record.problem === undefined
 }
 
-function toStoredRecord(
-  filePath: string,
-  record: PostRecord,
-  configHashIndex: (configHash: string) => number,
-  nowIndex: (now: number) => number,
-): StoredRecord | undefined {
+function toStoredRecord(filePath: string, record: PostRecord, indexes: TableIndexes): StoredRecord | undefined {
   if (!isKept(record) || record.stamp === undefined) return undefined
   const normalized = record.normalized
   const post = normalized?.result.post
@@ -606,17 +618,17 @@ function toStoredRecord(
     normalized === undefined
       ? 0
       : [
-          configHashIndex(normalized.configHash),
+          indexes.configHash(normalized.configHash),
           normalized.isWhole,
-          nowIndex(normalized.now),
-          post === undefined ? 0 : toStoredPost(post),
+          indexes.now(normalized.now),
+          post === undefined ? 0 : toStoredPost(post, indexes),
           normalized.result.problems.map(toStoredProblem),
         ],
     record.rendered ?? 0,
   ]
 }
 
-function fromStoredRecord(stored: StoredRecord, configHashes: readonly string[], nows: readonly number[]): PostRecord {
+function fromStoredRecord(stored: StoredRecord, batch: RecordBatch): PostRecord {
   const [filePath, size, mtimeMs, hash, wholeHash, isRacy, normalized, rendered] = stored
   return {
     stamp: { size, mtimeMs },
@@ -628,11 +640,11 @@ function fromStoredRecord(stored: StoredRecord, configHashes: readonly string[],
       normalized === 0
         ? undefined
         : {
-            configHash: configHashes[normalized[0]] as string,
+            configHash: batch.configHashes[normalized[0]] as string,
             isWhole: normalized[1],
-            now: nows[normalized[2]] as number,
+            now: batch.nows[normalized[2]] as number,
             result: {
-              post: normalized[3] === 0 ? undefined : fromStoredPost(normalized[3], filePath),
+              post: normalized[3] === 0 ? undefined : fromStoredPost(normalized[3], filePath, batch),
               problems: normalized[4].map(fromStoredProblem),
             },
           },
@@ -640,15 +652,25 @@ function fromStoredRecord(stored: StoredRecord, configHashes: readonly string[],
   }
 }
 
-function toStoredPost(post: Post): StoredPost {
+const DATE_AT = POST_FIELDS.indexOf('date')
+const UPDATED_AT = POST_FIELDS.indexOf('updated')
+const AUTHORS_AT = POST_FIELDS.indexOf('authors')
+
+function toStoredPost(post: Post, indexes: TableIndexes): StoredPost {
   const stored: unknown[] = POST_FIELDS.map((field) => post[field])
+  stored[DATE_AT] = post.date.getTime()
+  stored[UPDATED_AT] = post.updated?.getTime()
+  stored[AUTHORS_AT] = indexes.authors(post.authors)
   if (post.id !== post.url) stored.push(post.id)
   return stored
 }
 
-function fromStoredPost(stored: StoredPost, filePath: string): Post {
+function fromStoredPost(stored: StoredPost, filePath: string, batch: RecordBatch): Post {
   const post: Record<string, unknown> = { file: filePath }
   for (const [index, field] of POST_FIELDS.entries()) post[field] = stored[index]
+  post.date = new Date(stored[DATE_AT] as number)
+  post.updated = stored[UPDATED_AT] === undefined ? undefined : new Date(stored[UPDATED_AT] as number)
+  post.authors = batch.authors[stored[AUTHORS_AT] as number]
   post.id = stored.length > POST_FIELDS.length ? stored[POST_FIELDS.length] : post.url
   post.body = ''
   return post as unknown as Post
