@@ -180,6 +180,8 @@ export class PostStore implements PostLoader {
   readonly records = new Map<string, PostRecord>()
   lastLoad: LoadCounts = emptyCounts()
   #paths: string[] | undefined
+  /** `#paths` as a set. */
+  #pathSet = new Set<string>()
   #listProblems: KabarError[] = []
   #postsDir: string | undefined
   readonly #useCache: boolean
@@ -302,25 +304,36 @@ export class PostStore implements PostLoader {
 
   /** The post files: listed afresh, or the last list updated with a watcher's changes. */
   async #listPaths(postsDir: string, changes: LoadOptions['changes']): Promise<string[]> {
+    let isListChanged = true
     if (changes === undefined || this.#paths === undefined || this.#postsDir !== postsDir) {
       const listed = await listPostPaths(postsDir)
       this.#paths = listed.paths
+      this.#pathSet = new Set(listed.paths)
       this.#listProblems = listed.problems
       this.#postsDir = postsDir
     } else {
-      const paths = new Set(this.#paths)
-      for (const removed of changes.removed ?? []) paths.delete(removed)
+      // Most changes a watcher reports are edits of listed posts, which leave the list as it is: then
+      // it is neither copied nor sorted again, nor are the records checked against it.
+      const paths = this.#pathSet
+      isListChanged = false
+      for (const removed of changes.removed ?? []) isListChanged = paths.delete(removed) || isListChanged
       for (const changed of changes.changed ?? []) {
-        if (isPostPath(postsDir, changed) && statOf(changed) !== undefined) paths.add(changed)
-        else paths.delete(changed)
+        const isPost = isPostPath(postsDir, changed) && statOf(changed) !== undefined
+        if (isPost && !paths.has(changed)) {
+          paths.add(changed)
+          isListChanged = true
+        } else if (!isPost) {
+          isListChanged = paths.delete(changed) || isListChanged
+        }
       }
-      this.#paths = [...paths].sort()
+      if (isListChanged) this.#paths = [...paths].sort()
     }
-    const listed = new Set(this.#paths)
-    for (const filePath of this.records.keys()) {
-      if (listed.has(filePath)) continue
-      this.records.delete(filePath)
-      this.#touched.add(filePath)
+    if (isListChanged) {
+      for (const filePath of this.records.keys()) {
+        if (this.#pathSet.has(filePath)) continue
+        this.records.delete(filePath)
+        this.#touched.add(filePath)
+      }
     }
     this.lastLoad.listed = this.#paths.length
     return this.#paths
