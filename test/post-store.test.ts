@@ -5,8 +5,10 @@ import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type BuildOptions, build } from '../src/build.js'
 import { normalizePost } from '../src/core/normalize.js'
+import { postsInOutputs } from '../src/core/render-outputs.js'
 import { nodeFileSystem } from '../src/io/file-system.js'
 import { loadConfig } from '../src/io/load-config.js'
+import { PostStore } from '../src/io/post-store.js'
 import { createBuildSession } from '../src/session.js'
 
 /**
@@ -332,6 +334,26 @@ describe('the config cache', () => {
 })
 
 describe('the build memo', () => {
+  it('takes the fingerprint a store updates piece by piece after edits to be the one a fresh store makes', async () => {
+    const shortPost = (index: number, words: string) =>
+      `---\ntitle: Pos pendek ${index}\ndate: 2024-01-01 08:00\n---\n\n${words} ${index}.\n`
+    for (let index = 8; index < 600; index++) await writePost(index, shortPost(index, 'Isi'))
+    const config = await loadConfig(site)
+    const loadOptions = { now: NOW, includeDrafts: false, includeFuture: false, neededPosts: postsInOutputs }
+    const kept = new PostStore({ cache: false })
+    const first = await kept.load(config, loadOptions)
+    // Posts in the first piece of 256 paths and in a later one.
+    let edited = first
+    for (const index of [9, 400]) {
+      await writePost(index, shortPost(index, 'Isi yang disunting'))
+      edited = await kept.load(config, { ...loadOptions, changes: { changed: [postPath(index)] } })
+    }
+    const fresh = await new PostStore({ cache: false }).load(config, loadOptions)
+    expect(edited?.fingerprint).toBeDefined()
+    expect(edited?.fingerprint).not.toBe(first?.fingerprint)
+    expect(edited?.fingerprint).toBe(fresh?.fingerprint)
+  })
+
   it('lets a build stand when nothing it was built from changed, and only then', async () => {
     const first = await build(options())
     expect(first.written).toEqual(FEEDS)

@@ -1,7 +1,8 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { makePost } from '../../test/helpers/posts.js'
 import { resolveConfig } from './config.js'
-import { selectNormalized } from './pipeline.js'
+import { type SelectionMemo, selectNormalized } from './pipeline.js'
 import type { Post } from './post.js'
 
 const config = resolveConfig(
@@ -37,5 +38,51 @@ describe('duplicate ids and URLs', () => {
       '/site/posts/b.md: DUPLICATE_ID: id https://x.example/a/ is also the id of posts/a.md — give one of them another slug or id',
       '/site/posts/d.md: DUPLICATE_URL: URL https://x.example/c/ is also the URL of posts/c.md — give one of them another slug',
     ])
+  })
+})
+
+describe('a selection from the last one (a session rebuild)', () => {
+  it('is the selection made afresh, whatever changed between two', () => {
+    // Posts by index; each step replaces some with new objects: the same fields, a new title, date, id or URL.
+    const base = (index: number) =>
+      makePost({
+        file: `/site/posts/${String(index).padStart(2, '0')}.md`,
+        title: `Post ${index}`,
+        date: new Date(Date.UTC(2025, 0, 1 + (index % 5))),
+        id: `https://x.example/${index % 7}/`,
+        url: `https://x.example/${index % 7}/`,
+      })
+    const change = fc.record({
+      index: fc.nat(11),
+      field: fc.constantFrom('same', 'title', 'date', 'id', 'url', 'gone'),
+      value: fc.nat(9),
+    })
+    fc.assert(
+      fc.property(fc.array(fc.array(change, { maxLength: 3 }), { minLength: 1, maxLength: 6 }), (steps) => {
+        const memo: SelectionMemo = {}
+        let posts = Array.from({ length: 12 }, (_, index) => base(index))
+        for (const step of steps) {
+          posts = [...posts]
+          for (const { index, field, value } of step) {
+            const post = posts[index]
+            if (post === undefined) continue
+            if (field === 'gone') posts.splice(index, 1)
+            else if (field === 'date') posts[index] = { ...post, date: new Date(Date.UTC(2025, 0, 1 + value)) }
+            else if (field === 'id' || field === 'url')
+              posts[index] = { ...post, [field]: `https://x.example/${value}/` }
+            else posts[index] = { ...post, title: field === 'title' ? `Retitled ${value}` : post.title }
+          }
+          const normalized = posts.map((post) => ({ post, problems: [] }))
+          const fromMemo = selectNormalized(normalized, config, { now }, memo)
+          const afresh = selectNormalized(normalized, config, { now })
+          expect(fromMemo.published).toEqual(afresh.published)
+          for (const [at, post] of fromMemo.published.entries()) expect(post).toBe(afresh.published[at])
+          expect(fromMemo.problems.map((problem) => problem.message)).toEqual(
+            afresh.problems.map((problem) => problem.message),
+          )
+        }
+      }),
+      { numRuns: 300 },
+    )
   })
 })

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import type { ResolvedConfig } from '../core/config.js'
 import { type NormalizeResult, normalizePost } from '../core/normalize.js'
-import { type Selection, type SelectOptions, selectNormalized } from '../core/pipeline.js'
+import { type Selection, type SelectionMemo, type SelectOptions, selectNormalized } from '../core/pipeline.js'
 import type { Post, SourceFile } from '../core/post.js'
 import type { RenderResult } from '../core/render.js'
 import type { Renderings } from '../core/render-outputs.js'
@@ -182,6 +182,10 @@ export class PostStore implements PostLoader {
   #paths: string[] | undefined
   /** `#paths` as a set. */
   #pathSet = new Set<string>()
+  /** What the last selection found: a rebuild that changed no post's file, id, URL or date starts from it. */
+  readonly #selectionMemo: SelectionMemo = {}
+  /** The pieces of the last fingerprint of the records (see fingerprintOf). */
+  readonly #fingerprintPieces: FingerprintPiece[] = []
   #listProblems: KabarError[] = []
   #postsDir: string | undefined
   readonly #useCache: boolean
@@ -253,7 +257,7 @@ export class PostStore implements PostLoader {
     let selection: Selection
     let needed: readonly Post[]
     for (;;) {
-      selection = selectNormalized(resultsInOrder(paths, results), config, options)
+      selection = selectNormalized(resultsInOrder(paths, results), config, options, this.#selectionMemo)
       needed = options.neededPosts(selection.published, config)
       const toRead = needed.filter((post) => !readWhole.has(post.file) && this.#needsBody(post, run))
       if (toRead.length === 0) break
@@ -267,12 +271,18 @@ export class PostStore implements PostLoader {
     return {
       config,
       selection: withoutBodies(selection),
-      fingerprint: fingerprintOf(configHash, this.#listProblems, paths, (filePath) => {
-        const record = this.records.get(filePath)
-        return record?.problem === undefined && record?.normalized !== undefined && !record.isRacy
-          ? record.stamp
-          : undefined
-      }),
+      fingerprint: fingerprintOf(
+        configHash,
+        this.#listProblems,
+        paths,
+        (filePath) => {
+          const record = this.records.get(filePath)
+          return record?.problem === undefined && record?.normalized !== undefined && !record.isRacy
+            ? record.stamp
+            : undefined
+        },
+        this.#fingerprintPieces,
+      ),
       ...this.#readProblems(paths),
       renderings,
     }
@@ -798,21 +808,48 @@ function fingerprintOf(
   listProblems: readonly KabarError[],
   paths: readonly string[],
   stampOf: (filePath: string) => FileStamp | undefined,
+  pieces: FingerprintPiece[] = [],
 ): string | undefined {
   const hash = createHash('sha1').update(configHash)
   for (const problem of listProblems) hash.update(`${problem.file}\0${problem.message}\n`)
-  // Hashed in pieces of a few hundred files: one update per file was most of the cost.
-  let text = ''
-  for (const filePath of paths) {
-    const stamp = stampOf(filePath)
-    if (stamp === undefined) return undefined
-    text += `${filePath}\0${stamp.size}\0${stamp.mtimeMs}\n`
-    if (text.length > 65536) {
-      hash.update(text)
-      text = ''
+  for (let start = 0, index = 0; start < paths.length; start += FINGERPRINT_PIECE, index++) {
+    const piecePaths = paths.slice(start, start + FINGERPRINT_PIECE)
+    const stamps: FileStamp[] = []
+    for (const filePath of piecePaths) {
+      const stamp = stampOf(filePath)
+      if (stamp === undefined) return undefined
+      stamps.push(stamp)
     }
+    const known = pieces[index]
+    const isKnown =
+      known !== undefined &&
+      known.paths.length === piecePaths.length &&
+      piecePaths.every((filePath, at) => filePath === known.paths[at] && stamps[at] === known.stamps[at])
+    if (!isKnown) {
+      let text = ''
+      for (const [at, filePath] of piecePaths.entries()) {
+        const stamp = stamps[at] as FileStamp
+        text += `${filePath}\0${stamp.size}\0${stamp.mtimeMs}\n`
+      }
+      pieces[index] = { paths: piecePaths, stamps, digest: createHash('sha1').update(text).digest('base64url') }
+    }
+    hash.update((pieces[index] as FingerprintPiece).digest)
   }
-  return hash.update(text).digest('base64url')
+  pieces.length = Math.ceil(paths.length / FINGERPRINT_PIECE)
+  return hash.digest('base64url')
+}
+
+/**
+ * Paths hashed apart in a fingerprint. A store keeps each piece's digest
+ * with the very stamp objects it was made from: a rebuild after one edit
+ * hashes one piece again, not 10,000 paths and stamps (8 ms of a rebuild).
+ */
+const FINGERPRINT_PIECE = 256
+
+interface FingerprintPiece {
+  paths: readonly string[]
+  stamps: readonly FileStamp[]
+  digest: string
 }
 
 function statOf(filePath: string): FileStamp | undefined {
