@@ -109,14 +109,7 @@ export async function writeIdManifest(
     await writeFileAtomically(manifestPath, idManifestChunks(manifestPath, posts), fileSystem)
     return
   }
-  const known = lastSeen.get(manifestPath)
-  if (
-    known !== undefined &&
-    holdsEntriesOf(known, manifestPath, posts) &&
-    idManifestStamp(manifestPath) === known.stamp
-  ) {
-    return
-  }
+  if (idManifestHolds(manifestPath, posts)) return
   lastSeen.delete(manifestPath)
   await writeFileAtomically(manifestPath, idManifestChunks(manifestPath, posts), fileSystem)
   const stamp = idManifestStamp(manifestPath)

@@ -18,18 +18,10 @@ export async function writeFileAtomically(
     path.dirname(target),
     `.${path.basename(target)}-${process.pid}-${randomBytes(4).toString('hex')}.tmp`,
   )
-  let temp: string | undefined
+  const pieces = typeof contents === 'string' ? [contents] : contents
   try {
-    if (typeof contents === 'string') {
-      const existing = await fileSystem.readFile(target).catch(() => undefined)
-      if (existing?.equals(Buffer.from(contents, 'utf8'))) return
-      temp = tempPath
-      await fileSystem.writeFile(temp, contents)
-    } else {
-      temp = await streamTemp([], contents[Symbol.iterator](), target, async () => tempPath, fileSystem)
-      if (temp === undefined) return
-    }
-    await fileSystem.rename(temp, target)
+    const temp = await streamTemp([], pieces[Symbol.iterator](), target, async () => tempPath, fileSystem)
+    if (temp !== undefined) await fileSystem.rename(temp, target)
   } catch (error) {
     await fileSystem.unlink(tempPath).catch(() => undefined)
     throw new KabarError(
