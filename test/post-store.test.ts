@@ -8,8 +8,9 @@ import { normalizePost } from '../src/core/normalize.js'
 import { postsInOutputs } from '../src/core/render-outputs.js'
 import { nodeFileSystem } from '../src/io/file-system.js'
 import { loadConfig } from '../src/io/load-config.js'
-import { PostStore } from '../src/io/post-store.js'
+import { PostStore, renderWithEarly } from '../src/io/post-store.js'
 import { createBuildSession } from '../src/session.js'
+import { makePost } from './helpers/posts.js'
 
 /**
  * The incremental engine: what it reads, normalizes and renders, and that
@@ -20,7 +21,7 @@ import { createBuildSession } from '../src/session.js'
 
 const NOW = new Date('2026-01-01T00:00:00Z')
 /** A run's counts when every post came from memory or the cache. */
-const NOTHING_READ = { listed: 8, read: 0, readWhole: 0, normalized: 0, rendered: 0 }
+const NOTHING_READ = { listed: 8, read: 0, readWhole: 0, normalized: 0, rendered: 0, renderedEarly: 0 }
 const FEEDS = ['rss.xml', 'atom.xml', 'feed.json']
 /** Long enough that a post's head (its first 4 KB) is not the whole file. */
 const LONG_BODY = Array.from(
@@ -93,6 +94,7 @@ describe('the post store', () => {
       readWhole: 2,
       normalized: 10,
       rendered: 2,
+      renderedEarly: 0,
       renderingsTaken: 0,
     })
     expect(await readFeeds()).toEqual(await referenceFeeds())
@@ -122,7 +124,15 @@ describe('the post store', () => {
   it('reads and renders only the post that changed in a full archive', async () => {
     await writeConfig({ limit: 0 })
     // The edited post read and rendered again; the other 7 renderings, remembered, taken for the one feed.
-    const ONE_POST_READ = { listed: 8, read: 1, readWhole: 1, normalized: 1, rendered: 1, renderingsTaken: 7 }
+    const ONE_POST_READ = {
+      listed: 8,
+      read: 1,
+      readWhole: 1,
+      normalized: 1,
+      rendered: 1,
+      renderedEarly: 0,
+      renderingsTaken: 7,
+    }
     const session = createBuildSession(options({ cache: false }))
     await session.run()
     expect(session.lastRun.rendered).toBe(8)
@@ -134,6 +144,50 @@ describe('the post store', () => {
     session.close()
     expect(session.lastRun).toEqual(ONE_POST_READ)
     expect(await readFeeds()).toEqual(await referenceFeeds())
+  })
+
+  it('renders a post edited since the last build while the cache opens, and writes what reading afresh gives', async () => {
+    await writeConfig({ limit: 0 })
+    // Twice: the first build writes the id manifest, so it leaves no memo for the next to compare with.
+    await build(options())
+    await build(options())
+    // Edited after the cache was saved, as an editor's save before a publish hook's build is.
+    const edited = postText(4, `${LONG_BODY}\n\nSatu paragraf baru.`)
+    await writeFile(postPath(4), edited)
+    const later = new Date(Date.now() + 60_000)
+    await utimes(postPath(4), later, later)
+    const session = createBuildSession(options())
+    await session.run()
+    session.close()
+    expect(session.lastRun).toMatchObject({ read: 1, rendered: 1, renderedEarly: 1 })
+    expect(await readFeeds()).toEqual(await referenceFeeds())
+  })
+
+  it('takes an early rendering only for the very key it was rendered with, and renders the rest in order', async () => {
+    const post = (name: string) => makePost({ file: `/posts/${name}.md` })
+    const result = (html: string) => ({ html, summaryText: html, warnings: [] })
+    const toRender = ['a', 'b', 'c', 'd'].map((name) => ({ post: post(name), key: `key-${name}` }))
+    const early = new Map([
+      // The same key: taken.
+      ['/posts/a.md', { key: 'key-a', result: Promise.resolve(result('early a')) }],
+      // Rendered early as it was then: the post changed since.
+      ['/posts/b.md', { key: 'key-b-before', result: Promise.resolve(result('early b')) }],
+      // Failed: rendered again.
+      ['/posts/d.md', { key: 'key-d', result: Promise.resolve(undefined) }],
+    ])
+    const asked: string[] = []
+    const { rendered, fromEarly } = await renderWithEarly(toRender, early, async (posts) => {
+      asked.push(...posts.map((one) => one.file))
+      return posts.map((one) => result(`now ${one.file}`))
+    })
+    expect(asked).toEqual(['/posts/b.md', '/posts/c.md', '/posts/d.md'])
+    expect(rendered.map((one) => one.html)).toEqual([
+      'early a',
+      'now /posts/b.md',
+      'now /posts/c.md',
+      'now /posts/d.md',
+    ])
+    expect(fromEarly).toBe(1)
   })
 
   it('renders nothing again for a file whose time changed but whose bytes did not', async () => {
@@ -159,6 +213,7 @@ describe('the post store', () => {
       readWhole: 1,
       normalized: 2,
       rendered: 1,
+      renderedEarly: 0,
       renderingsTaken: 1,
     })
     expect(await readFeeds()).toEqual(await referenceFeeds())

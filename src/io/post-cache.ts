@@ -15,10 +15,10 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { deserialize, serialize } from 'node:v8'
 import type { Author } from '../core/config.js'
-import { POST_FIELDS_BUT_BODY, type Post } from '../core/post.js'
+import type { Post } from '../core/post.js'
 import type { RenderResult } from '../core/render.js'
 import type { KabarError } from '../errors.js'
-import type { PostRecord } from './post-store.js'
+import type { PostRecord, RenderedEntry } from './post-store.js'
 import {
   fromStoredProblem,
   fromStoredRender,
@@ -27,7 +27,7 @@ import {
   toStoredProblem,
   toStoredRender,
 } from './render-pool.js'
-import type { RenderStore } from './render-store.js'
+import { hasRenderedFields, type RenderedFields, type RenderStore, renderedFieldsOf } from './render-store.js'
 
 /**
  * The post cache, `.cache/kabar/` next to the config: what a build learned
@@ -85,8 +85,15 @@ type StoredRecord = [
   wholeHash: string | 0 | 1,
   isRacy: boolean,
   normalized: StoredNormalized | 0,
-  rendered: NonNullable<PostRecord['rendered']> | 0,
+  rendered: StoredRendered | 0,
 ]
+
+/**
+ * A record's rendering entry, without what it shares with the record: most
+ * often its whole hash, config hash and fields are the record's own (`1`).
+ * Stored as they were, they were a third of the index.
+ */
+type StoredRendered = [key: string, wholeHash: string | 1, configHash: number, fields: RenderedFields | 1]
 
 type StoredNormalized = [
   /** Index into the batch's config hashes. */
@@ -98,17 +105,32 @@ type StoredNormalized = [
   problems: StoredProblem[],
 ]
 
-/** The fields of a Post kept in the cache, in this order; `file`, `id` and `body` are added back on reading. */
-const POST_FIELDS = POST_FIELDS_BUT_BODY.filter(
-  (field): field is Exclude<(typeof POST_FIELDS_BUT_BODY)[number], 'file' | 'id'> => field !== 'file' && field !== 'id',
-)
-
 /**
- * POST_FIELDS' values, then the id when it is not the URL. Dates are stored
- * as numbers and authors as an index into the batch's table of author lists:
+ * A Post as stored: its fields in a tuple, but `file` (the record's path),
+ * `body` (empty) and `id` when it is the URL (`0`). Dates are stored as
+ * numbers and authors as an index into the batch's table of author lists:
  * Date objects and one object per author were most of reading the index.
+ * Read back into an object literal of the shape normalizePost makes: posts
+ * built field by field were dictionaries, twice the memory and a quarter
+ * of opening the cache.
  */
-type StoredPost = unknown[]
+type StoredPost = [
+  slug: string,
+  title: string,
+  date: number,
+  updated: number | undefined,
+  id: string | 0,
+  url: string,
+  authors: number,
+  tags: string[],
+  summary: string | undefined,
+  image: Post['image'],
+  isDraft: boolean,
+  excludedBecause: string | undefined,
+  lang: string | undefined,
+  content: Post['content'],
+  bodyLine: number,
+]
 
 /** Records are written in batches, each serialized on its own: the index is never one 100 MB buffer. */
 const RECORDS_PER_BATCH = 4096
@@ -125,16 +147,30 @@ interface IndexHeader {
   version: string
   /** Names this index for a journal: a new one each time the index is written. */
   id: string
-  renders: [key: string, location: RenderLocation][]
+  renders: StoredLocations
   batches: number
 }
+
+/**
+ * Where renderings sit, as stored: their files' names once, then for each
+ * rendering, one after the other in a flat array, its key, file (an index
+ * into `segments`), offset, length, hash and warnings (`0` for none). One
+ * object per rendering, each repeating its file's name and its fields'
+ * names, was a seventh of the index.
+ */
+interface StoredLocations {
+  segments: string[]
+  entries: (string | number | StoredProblem[])[]
+}
+
+const FIELDS_PER_LOCATION = 6
 
 interface IndexPayload {
   version: string
   id: string
   records: PostRecord[]
   paths: string[]
-  renders: [key: string, location: RenderLocation][]
+  renders: Iterable<[key: string, location: RenderLocation]>
 }
 
 /** What changed since the index with id `indexId` was written. */
@@ -149,7 +185,7 @@ interface JournalBody {
   /** Paths whose records went. */
   removed: string[]
   /** Renderings stored since, or moved. */
-  renders: [key: string, location: RenderLocation][]
+  renders: StoredLocations
   /** Renderings no record uses any more. */
   removedRenders: string[]
 }
@@ -200,6 +236,22 @@ export class PostCache implements RenderStore {
     this.#indexId = indexId
   }
 
+  /**
+   * When the cache in `folder` was last saved (its index or journal written), in ms;
+   * `undefined` when it holds neither. A file modified since was edited after that build.
+   */
+  static savedAt(folder: string): number | undefined {
+    let savedAt: number | undefined
+    for (const name of [INDEX_FILE, JOURNAL_FILE]) {
+      try {
+        savedAt = Math.max(savedAt ?? 0, statSync(path.join(folder, name)).mtimeMs)
+      } catch {
+        // Not there: the other may be.
+      }
+    }
+    return savedAt
+  }
+
   /** Opens the cache in `folder`; empty when there is none, or it is from another kabar, or damaged. */
   static open(folder: string): PostCache {
     const payload = readIndex(path.join(folder, INDEX_FILE))
@@ -222,7 +274,7 @@ export class PostCache implements RenderStore {
         records.delete(filePath)
         cache.#journalPaths.add(filePath)
       }
-      for (const [key, location] of journal.renders) {
+      for (const [key, location] of fromStoredLocations(journal.renders)) {
         locations.set(key, location)
         cache.#journalKeys.add(key)
       }
@@ -330,7 +382,12 @@ export class PostCache implements RenderStore {
       // There was none.
     }
     const id = randomBytes(12).toString('base64url')
-    writeIndex(this.folder, records, { version: cacheVersion(), id, renders: [...this.#locations], batches: 0 })
+    writeIndex(this.folder, records, {
+      version: cacheVersion(),
+      id,
+      renders: toStoredLocations(this.#locations),
+      batches: 0,
+    })
     this.#indexId = id
   }
 
@@ -422,11 +479,11 @@ function readIndex(file: string): IndexPayload | undefined {
   try {
     const frames = frameReader(readFileSync(file), MAGIC)
     const header = frames.next() as IndexHeader
-    if (header.version !== cacheVersion() || !Array.isArray(header.renders)) return undefined
+    if (header.version !== cacheVersion() || !Array.isArray(header.renders?.entries)) return undefined
     const payload: IndexPayload = {
       version: header.version,
       id: header.id,
-      renders: header.renders,
+      renders: fromStoredLocations(header.renders),
       records: [],
       paths: [],
     }
@@ -573,19 +630,46 @@ function writeJournal(
   }
   const batch: RecordBatch = recordBatches(changed, Number.POSITIVE_INFINITY).next().value ?? emptyBatch()
   const kept = new Set(batch.records.map((stored) => stored[0]))
+  const renders: [string, RenderLocation][] = []
+  const removedRenders: string[] = []
+  for (const key of keys) {
+    const location = locations.get(key)
+    if (location === undefined) removedRenders.push(key)
+    else renders.push([key, location])
+  }
   const body: JournalBody = {
     records: batch,
     removed: [...paths].filter((filePath) => !kept.has(filePath)),
-    renders: [],
-    removedRenders: [],
-  }
-  for (const key of keys) {
-    const location = locations.get(key)
-    if (location === undefined) body.removedRenders.push(key)
-    else body.renders.push([key, location])
+    renders: toStoredLocations(renders),
+    removedRenders,
   }
   const header: JournalHeader = { version: cacheVersion(), indexId }
   writeFrames(folder, JOURNAL_FILE, JOURNAL_MAGIC, [header, body])
+}
+
+function toStoredLocations(locations: Iterable<[key: string, location: RenderLocation]>): StoredLocations {
+  const segments = new Map<string, number>()
+  const stored: StoredLocations = { segments: [], entries: [] }
+  for (const [key, location] of locations) {
+    const segment = indexIn(segments, stored.segments, location.segment, location.segment)
+    stored.entries.push(key, segment, location.offset, location.length, location.hash, location.warnings ?? 0)
+  }
+  return stored
+}
+
+function* fromStoredLocations(stored: StoredLocations): Generator<[key: string, location: RenderLocation]> {
+  const { segments, entries } = stored
+  for (let at = 0; at + FIELDS_PER_LOCATION <= entries.length; at += FIELDS_PER_LOCATION) {
+    const location: RenderLocation = {
+      segment: segments[entries[at + 1] as number] as string,
+      offset: entries[at + 2] as number,
+      length: entries[at + 3] as number,
+      hash: entries[at + 4] as string,
+    }
+    const warnings = entries[at + 5]
+    if (warnings !== 0) location.warnings = warnings as StoredProblem[]
+    yield [entries[at] as string, location]
+  }
 }
 
 /** The index of `value` (known by `key`) in a batch's table, added when new. */
@@ -624,18 +708,34 @@ function toStoredRecord(filePath: string, record: PostRecord, indexes: TableInde
           post === undefined ? 0 : toStoredPost(post, indexes),
           normalized.result.problems.map(toStoredProblem),
         ],
-    record.rendered ?? 0,
+    record.rendered === undefined ? 0 : toStoredRendered(record.rendered, record, post, indexes),
+  ]
+}
+
+function toStoredRendered(
+  rendered: RenderedEntry,
+  record: PostRecord,
+  post: Post | undefined,
+  indexes: TableIndexes,
+): StoredRendered {
+  return [
+    rendered.key,
+    rendered.wholeHash === record.wholeHash ? 1 : rendered.wholeHash,
+    indexes.configHash(rendered.configHash),
+    post !== undefined && hasRenderedFields(post, rendered.fields) ? 1 : rendered.fields,
   ]
 }
 
 function fromStoredRecord(stored: StoredRecord, batch: RecordBatch): PostRecord {
-  const [filePath, size, mtimeMs, hash, wholeHash, isRacy, normalized, rendered] = stored
+  const [filePath, size, mtimeMs, hash, storedWholeHash, isRacy, normalized, rendered] = stored
+  const wholeHash = storedWholeHash === 0 ? undefined : storedWholeHash === 1 ? hash : storedWholeHash
+  const post = normalized === 0 || normalized[3] === 0 ? undefined : fromStoredPost(normalized[3], filePath, batch)
   return {
     stamp: { size, mtimeMs },
     isRacy,
     problem: undefined,
     hash,
-    wholeHash: wholeHash === 0 ? undefined : wholeHash === 1 ? hash : wholeHash,
+    wholeHash,
     normalized:
       normalized === 0
         ? undefined
@@ -643,37 +743,88 @@ function fromStoredRecord(stored: StoredRecord, batch: RecordBatch): PostRecord 
             configHash: batch.configHashes[normalized[0]] as string,
             isWhole: normalized[1],
             now: batch.nows[normalized[2]] as number,
-            result: {
-              post: normalized[3] === 0 ? undefined : fromStoredPost(normalized[3], filePath, batch),
-              problems: normalized[4].map(fromStoredProblem),
-            },
+            result: { post, problems: normalized[4].map(fromStoredProblem) },
           },
-    rendered: rendered === 0 ? undefined : rendered,
+    rendered: rendered === 0 ? undefined : fromStoredRendered(rendered, wholeHash, post, batch),
   }
 }
 
-const DATE_AT = POST_FIELDS.indexOf('date')
-const UPDATED_AT = POST_FIELDS.indexOf('updated')
-const AUTHORS_AT = POST_FIELDS.indexOf('authors')
+function fromStoredRendered(
+  stored: StoredRendered,
+  wholeHash: string | undefined,
+  post: Post | undefined,
+  batch: RecordBatch,
+): RenderedEntry | undefined {
+  const [key, storedWholeHash, configHash, fields] = stored
+  const entryWholeHash = storedWholeHash === 1 ? wholeHash : storedWholeHash
+  const entryFields = fields === 1 ? (post === undefined ? undefined : renderedFieldsOf(post)) : fields
+  // Only a damaged index lacks these; such an entry is dropped, and the post rendered again.
+  if (entryWholeHash === undefined || entryFields === undefined) return undefined
+  return {
+    key,
+    wholeHash: entryWholeHash,
+    configHash: batch.configHashes[configHash] as string,
+    fields: entryFields,
+  }
+}
 
 function toStoredPost(post: Post, indexes: TableIndexes): StoredPost {
-  const stored: unknown[] = POST_FIELDS.map((field) => post[field])
-  stored[DATE_AT] = post.date.getTime()
-  stored[UPDATED_AT] = post.updated?.getTime()
-  stored[AUTHORS_AT] = indexes.authors(post.authors)
-  if (post.id !== post.url) stored.push(post.id)
-  return stored
+  return [
+    post.slug,
+    post.title,
+    post.date.getTime(),
+    post.updated?.getTime(),
+    post.id === post.url ? 0 : post.id,
+    post.url,
+    indexes.authors(post.authors),
+    post.tags,
+    post.summary,
+    post.image,
+    post.isDraft,
+    post.excludedBecause,
+    post.lang,
+    post.content,
+    post.bodyLine,
+  ]
 }
 
 function fromStoredPost(stored: StoredPost, filePath: string, batch: RecordBatch): Post {
-  const post: Record<string, unknown> = { file: filePath }
-  for (const [index, field] of POST_FIELDS.entries()) post[field] = stored[index]
-  post.date = new Date(stored[DATE_AT] as number)
-  post.updated = stored[UPDATED_AT] === undefined ? undefined : new Date(stored[UPDATED_AT] as number)
-  post.authors = batch.authors[stored[AUTHORS_AT] as number]
-  post.id = stored.length > POST_FIELDS.length ? stored[POST_FIELDS.length] : post.url
-  post.body = ''
-  return post as unknown as Post
+  const [
+    slug,
+    title,
+    date,
+    updated,
+    id,
+    url,
+    authors,
+    tags,
+    summary,
+    image,
+    isDraft,
+    excludedBecause,
+    lang,
+    content,
+    bodyLine,
+  ] = stored
+  return {
+    file: filePath,
+    slug,
+    title,
+    date: new Date(date),
+    updated: updated === undefined ? undefined : new Date(updated),
+    id: id === 0 ? url : id,
+    url,
+    authors: batch.authors[authors] as Post['authors'],
+    tags,
+    summary,
+    image,
+    isDraft,
+    excludedBecause,
+    lang,
+    content,
+    body: '',
+    bodyLine,
+  }
 }
 
 function hashOf(bytes: Uint8Array): string {

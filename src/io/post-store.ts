@@ -14,7 +14,14 @@ import { cacheFolderFor, PostCache } from './post-cache.js'
 import { type FileStamp, readPostHead } from './read-head.js'
 import { isPostFileName, listPostPaths } from './read-posts.js'
 import { POOL_THRESHOLD, type RenderPool, renderMany, startRenderPool } from './render-pool.js'
-import { MemoryRenderStore, type RenderStore, renderKeyOf } from './render-store.js'
+import {
+  hasRenderedFields,
+  MemoryRenderStore,
+  type RenderedFields,
+  type RenderStore,
+  renderedFieldsOf,
+  renderKeyOf,
+} from './render-store.js'
 import {
   fromTransferredScan,
   type ReadOutcome,
@@ -67,7 +74,8 @@ export interface RenderedEntry {
   /** Valid while the file, the config and the post's fields are the same. */
   wholeHash: string
   configHash: string
-  fieldsKey: string
+  /** What renderPost read of the post besides its body and file. */
+  fields: RenderedFields
 }
 
 /** What a build needs from the posts: the selection, the reading problems, and each shown post's HTML. */
@@ -154,6 +162,8 @@ export interface LoadCounts {
   normalized: number
   /** Posts rendered rather than remembered. */
   rendered: number
+  /** Of those, the ones rendered early, while the cache was opened (see `#renderEditedEarly`). */
+  renderedEarly: number
   /** Stored renderings taken for a file being serialized (read then, not before). */
   renderingsTaken: number
 }
@@ -233,12 +243,45 @@ export class PostStore implements PostLoader {
       // opening the cache and reading what changed, which this thread does in the meantime.
       prestarted = startRenderPool({ workers: 1, maxWorkers: 1, warmUp: false })
     }
+    const run: Run = { config, configHash, now: options.now.getTime(), options, early: new Map() }
+    if (stamps !== undefined && prestarted !== undefined) this.#renderEditedEarly(paths, stamps, run, prestarted)
     this.#openCache(baseConfig, paths)
-    const run: Run = { config, configHash, now: options.now.getTime(), options }
     try {
       return await this.#update(paths, run, stamps, prestarted)
     } finally {
       await prestarted?.close()
+    }
+  }
+
+  /**
+   * Renders the posts edited since the cache was last saved on the worker
+   * started early, while this thread opens the cache and reads what changed.
+   * After one edit of a 10,000-post site, opening the cache takes longer
+   * than rendering the edited post, and the build otherwise waited for that
+   * rendering only after it (a tenth of a build with archive pages). Which
+   * files were edited is a guess from their times, checked when the
+   * renderings are needed: one is taken only for a post with its very key.
+   */
+  #renderEditedEarly(
+    paths: readonly string[],
+    stamps: ReadonlyMap<string, FileStamp | undefined>,
+    run: Run,
+    pool: RenderPool,
+  ): void {
+    if (!this.#useCache || this.#cache !== undefined) return
+    const savedAt = PostCache.savedAt(cacheFolderFor(run.config.configPath))
+    if (savedAt === undefined) return
+    const edited = paths.filter((filePath) => (stamps.get(filePath)?.mtimeMs ?? 0) > savedAt)
+    if (edited.length === 0 || edited.length > EARLY_RENDERS_AT_MOST) return
+    const settings: ScanSettings = { config: run.config, now: run.options.now, mayNeedDates: false }
+    for (const filePath of edited) {
+      const post = scanFile(filePath, 'whole', settings).result?.post
+      if (post === undefined || post.isDraft) continue
+      const result = pool.render([post]).then(
+        ([rendered]) => rendered,
+        () => undefined,
+      )
+      run.early.set(filePath, { key: renderKeyOf(post), result })
     }
   }
 
@@ -553,7 +596,7 @@ export class PostStore implements PostLoader {
       rendered === undefined ||
       rendered.wholeHash !== record.wholeHash ||
       rendered.configHash !== run.configHash ||
-      rendered.fieldsKey !== fieldsKeyOf(post) ||
+      !hasRenderedFields(post, rendered.fields) ||
       !this.#isStored(rendered.key, run)
     )
   }
@@ -597,22 +640,23 @@ export class PostStore implements PostLoader {
         this.#touched.add(post.file)
         record.rendered =
           isOwnBody && record.wholeHash !== undefined
-            ? { key, wholeHash: record.wholeHash, configHash: run.configHash, fieldsKey: fieldsKeyOf(post) }
+            ? { key, wholeHash: record.wholeHash, configHash: run.configHash, fields: renderedFieldsOf(post) }
             : undefined
       }
     }
     if (toRender.length > 0) {
       const onProgress = run.options.onProgress
-      const posts = toRender.map(({ post }) => post)
       const renderOptions = {
-        onRendered: (done: number) => onProgress?.({ phase: 'render', done, total: posts.length }),
+        onRendered: (done: number) => onProgress?.({ phase: 'render', done, total: toRender.length }),
       }
-      // A few posts go to the worker started early, which is ready by now; more, to a pool of their size.
-      const rendered =
+      const { rendered, fromEarly } = await renderWithEarly(toRender, run.early, async (posts) =>
+        // A few posts go to the worker started early, which is ready by now; more, to a pool of their size.
         prestarted !== undefined && posts.length < POOL_THRESHOLD
           ? await prestarted.render(posts, renderOptions)
-          : await renderMany(posts, renderOptions)
+          : await renderMany(posts, renderOptions),
+      )
       this.lastLoad.rendered += rendered.length
+      this.lastLoad.renderedEarly += fromEarly
       for (const [index, { post, key }] of toRender.entries()) {
         const result = rendered[index] as RenderResult
         results.set(post.file, result)
@@ -680,6 +724,42 @@ interface Run {
   configHash: string
   now: number
   options: LoadOptions
+  /** Renderings begun before the cache was opened (see `#renderEditedEarly`), by file. */
+  early: Map<string, EarlyRendering>
+}
+
+/** A post rendered early: its key then, and its rendering (`undefined` if that failed). */
+interface EarlyRendering {
+  key: string
+  result: Promise<RenderResult | undefined>
+}
+
+/** Files edited since the last build above which none is rendered early: the guess is for an edit or two. */
+const EARLY_RENDERS_AT_MOST = 4
+
+/**
+ * The renderings of `toRender`, in order: taken from `early` for a post
+ * whose key is the one rendered early, made by `render` for the others
+ * (and for any whose early rendering failed).
+ */
+export async function renderWithEarly(
+  toRender: readonly { post: Post; key: string }[],
+  early: ReadonlyMap<string, EarlyRendering>,
+  render: (posts: Post[]) => Promise<RenderResult[]>,
+): Promise<{ rendered: RenderResult[]; fromEarly: number }> {
+  const fromEarly = await Promise.all(
+    toRender.map(({ post, key }) => {
+      const begun = early.get(post.file)
+      return begun?.key === key ? begun.result : undefined
+    }),
+  )
+  const rest = toRender.filter((_item, index) => fromEarly[index] === undefined).map(({ post }) => post)
+  const renderedNow = rest.length === 0 ? [] : await render(rest)
+  let next = 0
+  return {
+    rendered: fromEarly.map((result) => result ?? (renderedNow[next++] as RenderResult)),
+    fromEarly: toRender.length - rest.length,
+  }
 }
 
 /**
@@ -723,18 +803,13 @@ function withoutBodies(selection: Selection): Selection {
 }
 
 function emptyCounts(): LoadCounts {
-  return { listed: 0, read: 0, readWhole: 0, normalized: 0, rendered: 0, renderingsTaken: 0 }
+  return { listed: 0, read: 0, readWhole: 0, normalized: 0, rendered: 0, renderedEarly: 0, renderingsTaken: 0 }
 }
 
 function withoutBody(result: NormalizeResult): NormalizeResult {
   return result.post === undefined || result.post.body === ''
     ? result
     : { ...result, post: { ...result.post, body: '' } }
-}
-
-/** What renderPost reads of a post besides its body: a stored rendering is reused only while these are the same. */
-function fieldsKeyOf(post: Post): string {
-  return JSON.stringify([post.url, post.file, post.bodyLine, post.summary ?? null])
 }
 
 /**
