@@ -9,7 +9,7 @@ import { BuildMemoStore, memoKey } from './io/build-memo.js'
 import { choosePreset } from './io/detect-preset.js'
 import { addFallbackDates } from './io/fallback-dates.js'
 import type { FileSystem } from './io/file-system.js'
-import { idManifestStamp, writeIdManifest } from './io/id-manifest.js'
+import { idEntriesDigest, idManifestStamp, trustIdManifest, writeIdManifest } from './io/id-manifest.js'
 import { readImageSizes } from './io/image-sizes.js'
 import { loadConfig } from './io/load-config.js'
 import { type LoadedPosts, type LoadProgress, type PostLoader, PostStore, RenderingLostError } from './io/post-store.js'
@@ -231,6 +231,15 @@ async function runBuildOnce(
       // they stand where they always have, after the renderings' warnings.
       const sizeWarningsAt = problems.length
       for (const [name, count] of outputs.feeds) report.feeds[name] = count
+      // The id manifest as the last build left it, holding this build's very entries: not read again.
+      const idDigest =
+        context.memo !== undefined && config.idManifest !== undefined && options.fileSystem === undefined
+          ? idEntriesDigest(config.idManifest, selection.published)
+          : undefined
+      const rememberedIds = idDigest === undefined ? undefined : context.memo?.idManifest(config.configPath)
+      if (config.idManifest !== undefined && rememberedIds !== undefined && rememberedIds.digest === idDigest) {
+        trustIdManifest(config.idManifest, rememberedIds.stamp, selection.published)
+      }
       problems.push(
         ...(await checkPublishedIds(config, selection.published, {
           cwd,
@@ -274,6 +283,10 @@ async function runBuildOnce(
         // A preview (--drafts, --future) publishes nothing: only a real build records ids.
         if (config.idManifest !== undefined && options.drafts !== true && options.future !== true) {
           await writeIdManifest(config.idManifest, selection.published, options.fileSystem)
+          if (idDigest !== undefined) {
+            const stamp = idManifestStamp(config.idManifest)
+            context.memo?.rememberIdManifest(config.configPath, { stamp, digest: idDigest })
+          }
         }
       }
     }

@@ -1,8 +1,10 @@
+import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rename, stat, utimes, writeFile } from 'node:fs/promises'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
+import { promisify } from 'node:util'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Post } from '../src/core/post.js'
 import { idManifestText } from '../src/io/id-manifest.js'
@@ -17,6 +19,8 @@ import { changeConfig, copySampleSite, removeSite, runKabar } from './helpers/te
 const CHIP = 'posts/2025-02-18-chip-ai-dan-pasokan.md'
 const CHIP_ID = 'https://nemes.example/2025/02/chip-ai-dan-pasokan/'
 const CHIP_FIX = `add "id: ${CHIP_ID}" to its frontmatter to keep the published id`
+
+const ROOT = path.resolve(import.meta.dirname, '..')
 
 let site: string
 afterEach(async () => {
@@ -77,6 +81,29 @@ describe('the id manifest', () => {
     const before = await stat(manifestPath)
     expect((await runKabar(site, 'build')).stderr).toBe('')
     expect((await stat(manifestPath)).mtimeMs).toBe(before.mtimeMs)
+  })
+
+  it('is taken by a new process as the last build left it, unread while its size, time and inode hold', async () => {
+    site = await copySampleSite()
+    await runKabar(site, 'build')
+    const manifestPath = path.join(site, 'kabar.ids.json')
+    // A whole second, so that setting it again gives the very same stamp.
+    const time = new Date('2026-01-01T00:00:00Z')
+    await utimes(manifestPath, time, time)
+    await runKabar(site, 'build')
+    // An id of the same length, written in place, its time put back: a change its stamp does not show.
+    const sameLengthId = CHIP_ID.replace('pasokan/', 'pasokaN/')
+    await writeFile(manifestPath, (await readFile(manifestPath, 'utf8')).replace(`"${CHIP_ID}"`, `"${sameLengthId}"`))
+    await utimes(manifestPath, time, time)
+    // New processes: what the last one read or wrote of the manifest is not in their memory.
+    const kabar = async () =>
+      (await promisify(execFile)(process.execPath, [path.join(ROOT, 'bin/kabar.js'), 'build'], { cwd: site })).stderr
+    expect(await kabar()).toBe('')
+    const later = new Date('2026-01-01T00:00:01Z')
+    await utimes(manifestPath, later, later)
+    expect(await kabar()).toContain(
+      `the id of this post changed from ${sameLengthId} (as published, per kabar.ids.json)`,
+    )
   })
 
   it('fails under --strict, leaving the feeds and the manifest as they were', async () => {

@@ -143,15 +143,16 @@ export function renderOutputs(
     return postKeys.get(post)
   }
   const keyedHash = (posts: readonly Post[], makeModel: () => FeedModel): string | undefined => {
-    const hash = createHash('sha1')
-    // The feed's own fields (config, links, archive), from a model made with no items.
-    hash.update(`${INPUTS_HASH_VERSION}\0keys\0${JSON.stringify(makeModel())}\0${posts.length}\0`)
+    // The feed's own fields (config, links, archive), from a model made with no items; then the
+    // items' keys, joined and hashed at once: one hash update per item was a sixth of writing
+    // 200 archive pages after one edit.
+    let text = `${INPUTS_HASH_VERSION}\0keys\0${JSON.stringify(makeModel())}\0${posts.length}\0`
     for (const post of posts) {
       const key = postKeyOf(post)
       if (key === undefined) return undefined
-      hash.update(key)
+      text += key
     }
-    return hash.digest('base64url')
+    return createHash('sha1').update(text).digest('base64url')
   }
   const modelOf = (set: FeedSet, render: (posts: readonly Post[]) => RenderedPost[] = rendered): FeedModel => ({
     ...buildFeedModel(config, render(set.posts), imageSizes),

@@ -16,6 +16,7 @@ import type { OutputRecord, OutputRecords } from './write-outputs.js'
 
 const MEMO_FILE = 'build.bin'
 const OUTPUTS_FILE = 'outputs.bin'
+const ID_MANIFEST_FILE = 'ids.bin'
 const OUTPUTS_MAGIC = Buffer.from('kabar outputs 1\n')
 const HASH_BYTES = 20
 
@@ -63,6 +64,26 @@ export class BuildMemoStore {
     return records
   }
 
+  /**
+   * The id manifest as the last build of this config left it: its stamp
+   * and the digest of the entries it held then (id-manifest.ts).
+   */
+  idManifest(configPath: string): IdManifestMemo | undefined {
+    try {
+      const memo = deserialize(readFileSync(path.join(cacheFolderFor(configPath), ID_MANIFEST_FILE))) as IdManifestMemo
+      return typeof memo.stamp === 'string' && typeof memo.digest === 'string' ? memo : undefined
+    } catch {
+      return undefined
+    }
+  }
+
+  /** Keeps what the id manifest holds for the next build, when it differs from what is kept; never throws. */
+  rememberIdManifest(configPath: string, memo: IdManifestMemo): void {
+    const known = this.idManifest(configPath)
+    if (known?.stamp === memo.stamp && known.digest === memo.digest) return
+    writeInCacheFolder(configPath, ID_MANIFEST_FILE, serialize(memo))
+  }
+
   #memoOf(configPath: string): BuildMemo | undefined {
     if (!this.#memos.has(configPath)) {
       this.#memos.set(configPath, readMemo(path.join(cacheFolderFor(configPath), MEMO_FILE)))
@@ -79,15 +100,26 @@ export class BuildMemoStore {
       files: files.map((file) => [file, ...stampOf(file)]),
     }
     this.#memos.set(configPath, memo)
-    const folder = cacheFolderFor(configPath)
-    try {
-      mkdirSync(folder, { recursive: true })
-      const temp = path.join(folder, `.${MEMO_FILE}-${randomBytes(4).toString('hex')}.tmp`)
-      writeFileSync(temp, serialize(memo))
-      renameSync(temp, path.join(folder, MEMO_FILE))
-    } catch {
-      // The next build builds in full.
-    }
+    writeInCacheFolder(configPath, MEMO_FILE, serialize(memo))
+  }
+}
+
+/** The id manifest's stamp (idManifestStamp) and the digest of its entries (idEntriesDigest). */
+export interface IdManifestMemo {
+  stamp: string
+  digest: string
+}
+
+/** Writes `name` in the config's cache folder by renaming a temp file; never throws (the next build does more). */
+function writeInCacheFolder(configPath: string, name: string, bytes: Uint8Array): void {
+  const folder = cacheFolderFor(configPath)
+  try {
+    mkdirSync(folder, { recursive: true })
+    const temp = path.join(folder, `.${name}-${randomBytes(4).toString('hex')}.tmp`)
+    writeFileSync(temp, bytes)
+    renameSync(temp, path.join(folder, name))
+  } catch {
+    // The next build does this work again.
   }
 }
 

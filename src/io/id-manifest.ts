@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { statSync } from 'node:fs'
 import path from 'node:path'
 import type { PublishedId } from '../core/id-check.js'
@@ -114,6 +115,29 @@ export async function writeIdManifest(
   await writeFileAtomically(manifestPath, idManifestChunks(manifestPath, posts), fileSystem)
   const stamp = idManifestStamp(manifestPath)
   if (stamp !== 'none') lastSeen.set(manifestPath, { stamp, written: [...posts] })
+}
+
+/**
+ * A digest of the entries a manifest of `posts` holds, in their order: a new
+ * process that finds the manifest as the last build left it (same stamp),
+ * and this digest as that build's, knows the manifest holds these entries
+ * without parsing it (reading, checking and comparing 10,000 entries was a
+ * tenth of a build after one edit).
+ */
+export function idEntriesDigest(manifestPath: string, posts: readonly Post[]): string {
+  const relative = relativeTo(manifestPath)
+  let text = ''
+  for (const post of posts) text += `${relative(post.file)}\0${post.id}\0${post.date.getTime()}\0${post.title}\n`
+  return createHash('sha1').update(text).digest('base64url')
+}
+
+/**
+ * Takes the manifest at `manifestPath` to hold the entries of `posts`, as it
+ * is now: for a caller that knows so from an earlier process (by its stamp
+ * and {@link idEntriesDigest}).
+ */
+export function trustIdManifest(manifestPath: string, stamp: string, posts: readonly Post[]): void {
+  if (stamp === idManifestStamp(manifestPath)) lastSeen.set(manifestPath, { stamp, written: [...posts] })
 }
 
 /** The entries a manifest of `posts` holds. */
