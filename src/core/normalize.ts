@@ -13,7 +13,7 @@ import {
   presetPostId,
   presetPostUrl,
 } from './presets/index.js'
-import { hasForbiddenCharacters, lineAt, removeForbiddenCharacters, toSingleLine } from './text.js'
+import { detachedString, hasForbiddenCharacters, lineAt, removeForbiddenCharacters, toSingleLine } from './text.js'
 import { canonicalUrl, isWebUrl } from './urls.js'
 
 /**
@@ -415,6 +415,7 @@ const FRONTMATTER_READ_DEPTH = 3
  * `encodeURIComponent` throw on a slug: remove them from every value kabar
  * reads, calling `onRemoved` once per top-level key. Deeper values are never
  * read and stay as they are, so a deeply nested value costs no recursion.
+ * The strings it returns are copies, not parts of the file's text.
  */
 function removeEscapedForbiddenCharacters(
   data: Record<string, unknown>,
@@ -423,9 +424,10 @@ function removeEscapedForbiddenCharacters(
   let hasRemoved = false
   const clean = (value: unknown, depth: number): unknown => {
     if (typeof value === 'string') {
-      if (!hasForbiddenCharacters(value)) return value
+      // Copied out of the file's text, which a post must not keep alive (see detachedString).
+      if (!hasForbiddenCharacters(value)) return detachedString(value)
       hasRemoved = true
-      return removeForbiddenCharacters(value)
+      return detachedString(removeForbiddenCharacters(value))
     }
     if (depth >= FRONTMATTER_READ_DEPTH || value === null || typeof value !== 'object') return value
     if (Array.isArray(value)) return value.map((item) => clean(item, depth + 1))

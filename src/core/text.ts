@@ -29,6 +29,17 @@ export function removeForbiddenCharacters(text: string): string {
   return hasForbiddenCharacters(text) ? text.replace(FORBIDDEN_CHARACTERS, '') : text
 }
 
+/**
+ * `text` as a string of its own. In V8 a substring of 13 characters or more
+ * shares the memory of the string it was cut from, and keeps all of it alive
+ * as long as the substring lives: an author's email parsed out of a post
+ * kept the whole post file in memory. Joined to a character and cut again,
+ * the text is copied.
+ */
+export function detachedString(text: string): string {
+  return text.length < 13 ? text : ` ${text}`.slice(1)
+}
+
 /** Titles, names and tags are one line of text: runs of white space become one space. */
 export function toSingleLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim()

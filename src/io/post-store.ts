@@ -4,7 +4,13 @@ import path from 'node:path'
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import type { ResolvedConfig } from '../core/config.js'
 import { type NormalizeResult, normalizePost } from '../core/normalize.js'
-import { type Selection, type SelectionMemo, type SelectOptions, selectNormalized } from '../core/pipeline.js'
+import {
+  releaseBodies,
+  type Selection,
+  type SelectionMemo,
+  type SelectOptions,
+  selectNormalized,
+} from '../core/pipeline.js'
 import type { Post, SourceFile } from '../core/post.js'
 import type { RenderResult } from '../core/render.js'
 import type { Renderings } from '../core/render-outputs.js'
@@ -311,9 +317,12 @@ export class PostStore implements PostLoader {
       await this.#normalizeNeedingDates(run, scan)
     }
     const renderings = await this.#render(needed, readWhole, results, run, prestarted)
+    // Rendered, the bodies are let go, by the selection and by the memo the next selection starts from.
+    const withoutBody = bodyRemover(scan.bodiless)
+    releaseBodies(this.#selectionMemo, withoutBody)
     return {
       config,
-      selection: withoutBodies(selection),
+      selection: withoutBodies(selection, withoutBody),
       fingerprint: fingerprintOf(
         configHash,
         this.#listProblems,
@@ -408,6 +417,7 @@ export class PostStore implements PostLoader {
     const { config, options } = run
     const scan: ScanState = {
       results: new Map(),
+      bodiless: new Map(),
       readWhole: new Set(),
       needingDates: [],
       settings: {
@@ -516,7 +526,7 @@ export class PostStore implements PostLoader {
       scan.readWhole.add(filePath)
     }
     if (scanned.needsDate !== undefined) scan.needingDates.push(scanned.needsDate)
-    else if (scanned.result !== undefined) this.#remember(record, scanned.result, run, scan.results, filePath)
+    else if (scanned.result !== undefined) this.#remember(record, scanned.result, run, scan, filePath)
   }
 
   /**
@@ -549,38 +559,36 @@ export class PostStore implements PostLoader {
       run.options.addFallbackDates === undefined ? sources : await run.options.addFallbackDates(sources, run.config)
     for (const [index, source] of sources.entries()) {
       if (index % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop()
-      this.#normalizeOne(source, dated[index] ?? source, run, scan.results)
+      this.#normalizeOne(source, dated[index] ?? source, run, scan)
     }
   }
 
-  #normalizeOne(source: SourceFile, datedSource: SourceFile, run: Run, results: Map<string, NormalizeResult>): void {
+  #normalizeOne(source: SourceFile, datedSource: SourceFile, run: Run, scan: ScanState): void {
     const record = this.records.get(source.path) as PostRecord
     const result = normalizePost(datedSource, { config: run.config, now: run.options.now })
     // A date found in git history is looked up again on every run: it is not in the file.
-    if (datedSource === source) this.#remember(record, result, run, results, source.path)
+    if (datedSource === source) this.#remember(record, result, run, scan, source.path)
     else {
       this.lastLoad.normalized++
-      results.set(source.path, result)
+      scan.results.set(source.path, result)
       record.normalized = undefined
       this.#touched.add(source.path)
     }
   }
 
-  #remember(
-    record: PostRecord,
-    result: NormalizeResult,
-    run: Run,
-    results: Map<string, NormalizeResult>,
-    filePath: string,
-  ): void {
+  #remember(record: PostRecord, result: NormalizeResult, run: Run, scan: ScanState, filePath: string): void {
     this.lastLoad.normalized++
-    results.set(filePath, result)
+    scan.results.set(filePath, result)
     this.#touched.add(filePath)
+    const remembered = withoutBody(result)
+    if (remembered.post !== result.post && result.post !== undefined && remembered.post !== undefined) {
+      scan.bodiless.set(result.post, remembered.post)
+    }
     record.normalized = {
       configHash: run.configHash,
       isWhole: record.wholeHash !== undefined && record.wholeHash === record.hash,
       now: run.now,
-      result: withoutBody(result),
+      result: remembered,
     }
   }
 
@@ -713,6 +721,8 @@ interface ScanState {
   results: Map<string, NormalizeResult>
   /** Files read whole in this run. */
   readWhole: Set<string>
+  /** The body-less copy each record keeps of a post read whole in this run, by the post read. */
+  bodiless: Map<Post, Post>
   /** Sources whose date must come from git: looked up together at the end, since git is slow to start. */
   needingDates: SourceFile[]
   settings: ScanSettings
@@ -788,9 +798,27 @@ function resultsInOrder(paths: readonly string[], results: ReadonlyMap<string, N
   return inOrder
 }
 
+/**
+ * The post without its body, one object per post: the one its record keeps
+ * (from `bodiless`) when there is one, so that the selection, the selection
+ * memo and the records share it.
+ */
+function bodyRemover(bodiless: ReadonlyMap<Post, Post>): (post: Post) => Post {
+  const made = new Map<Post, Post>()
+  return (post) => {
+    if (post.body === '') return post
+    let without = bodiless.get(post) ?? made.get(post)
+    if (without === undefined) {
+      without = { ...post, body: '' }
+      made.set(post, without)
+    }
+    return without
+  }
+}
+
 /** The selection with every post's body let go: rendered, a full archive's bodies are 100 MB nobody reads. */
-function withoutBodies(selection: Selection): Selection {
-  const strip = (posts: readonly Post[]) => posts.map((post) => (post.body === '' ? post : { ...post, body: '' }))
+function withoutBodies(selection: Selection, withoutBody: (post: Post) => Post): Selection {
+  const strip = (posts: readonly Post[]) => posts.map(withoutBody)
   const published = strip(selection.published)
   return {
     ...selection,
