@@ -3,6 +3,7 @@ import { makePost } from '../../test/helpers/posts.js'
 import { resolveConfig, type UserConfig } from './config.js'
 import { planFeeds } from './feed-sets.js'
 import type { Post } from './post.js'
+import { postsInOutputs } from './render-outputs.js'
 
 function config(extra: Partial<UserConfig> = {}) {
   return resolveConfig(
@@ -100,5 +101,22 @@ describe('planFeeds', () => {
     const plan = planFeeds(posts({}, {}, {}, {}, {}, {}), config({ limit: 2, archive: { pageSize: 3 } }))
     expect(plan.main.posts.map((post) => post.slug)).toEqual(['p0', 'p1', 'p2'])
     expect(plan.archivePages.map((page) => page.map((post) => post.slug))).toEqual([['p3', 'p4', 'p5']])
+  })
+
+  it('shows every post somewhere with archive pages or no limit, as postsInOutputs answers without a plan', () => {
+    const many = posts(...Array.from({ length: 23 }, (_, index) => ({ tags: [`t${index % 3}`] })))
+    for (const extra of [
+      { limit: 2, archive: { pageSize: 3 } },
+      { limit: 5, archive: { pageSize: 4 } },
+      { limit: 0 },
+    ]) {
+      const settled = config({ ...extra, feeds: { tags: true } })
+      const plan = planFeeds(many, settled)
+      const inPlan = new Set([...plan.main.posts, ...plan.archivePages.flat()])
+      expect(many.filter((post) => inPlan.has(post))).toEqual(many)
+      expect(postsInOutputs(many, settled)).toEqual(many)
+    }
+    // Without either, only what the feeds show.
+    expect(postsInOutputs(many, config({ limit: 2 })).map((post) => post.slug)).toEqual(['p0', 'p1'])
   })
 })

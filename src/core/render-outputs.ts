@@ -293,6 +293,9 @@ function itemInputsKey(post: Post, renderingKey: string, imageSizes: ImageSizes)
 
 /** The posts some output shows, newest first: the ones whose images need sizes. */
 export function postsInOutputs(published: readonly Post[], config: ResolvedConfig): Post[] {
+  // Archive pages hold every post the subscription feed does not, and a limit of 0 shows them all: no
+  // need to plan every feed (a build with archive pages asked three times, 16 ms at 10,000 posts).
+  if (config.archivePageSize !== undefined || config.limit === 0) return [...published]
   const plan = planFeeds(published, config)
   const shown = new Set<Post>([...plan.main.posts, ...plan.archivePages.flat()])
   for (const set of [...plan.tags, ...plan.authors]) for (const post of set.posts) shown.add(post)

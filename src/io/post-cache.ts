@@ -722,7 +722,7 @@ function toStoredRendered(
     rendered.key,
     rendered.wholeHash === record.wholeHash ? 1 : rendered.wholeHash,
     indexes.configHash(rendered.configHash),
-    post !== undefined && hasRenderedFields(post, rendered.fields) ? 1 : rendered.fields,
+    post !== undefined && hasRenderedFields(post, rendered.fields) ? 1 : renderedFieldsOf(rendered.fields),
   ]
 }
 
@@ -757,7 +757,7 @@ function fromStoredRendered(
 ): RenderedEntry | undefined {
   const [key, storedWholeHash, configHash, fields] = stored
   const entryWholeHash = storedWholeHash === 1 ? wholeHash : storedWholeHash
-  const entryFields = fields === 1 ? (post === undefined ? undefined : renderedFieldsOf(post)) : fields
+  const entryFields = fields === 1 ? post : fields
   // Only a damaged index lacks these; such an entry is dropped, and the post rendered again.
   if (entryWholeHash === undefined || entryFields === undefined) return undefined
   return {
