@@ -1,7 +1,7 @@
 /**
  * Everything `renderPost` takes from the unified family, in one module.
  * `npm run compile` bundles it, with the some 400 modules behind it, into
- * `lib/core/render-bundle.js` (scripts/bundle-render-libraries.mjs):
+ * `lib/core/render-bundle.js` (scripts/bundle.mjs):
  * Node.js loads that one file in about 45 ms, the separate modules in about
  * 200 ms, and a first build of 20 posts or a rendering worker waits for it.
  */

@@ -18,10 +18,11 @@ import { fileURLToPath } from 'node:url'
 export type RenderLibraries = typeof import('./render-bundle-entry.js')
 
 const IS_COMPILED = import.meta.url.endsWith('.js')
+// Named from `../core/`: the same files from this module's folder and from the CLI bundle in lib/cli/.
 const MODULE =
-  IS_COMPILED && existsSync(fileURLToPath(new URL('./render-bundle.js', import.meta.url)))
-    ? './render-bundle.js'
-    : './render-bundle-entry.js'
+  IS_COMPILED && existsSync(fileURLToPath(new URL('../core/render-bundle.js', import.meta.url)))
+    ? '../core/render-bundle.js'
+    : '../core/render-bundle-entry.js'
 
 let libraries: RenderLibraries | undefined
 

@@ -54,8 +54,12 @@ export function fromStoredProblem(stored: StoredProblem): KabarError {
   return new KabarError(code, message, details)
 }
 
-/** The worker's script; `undefined` when running from TypeScript sources (tests), where workers cannot load it. */
-const WORKER_URL = import.meta.url.endsWith('.js') ? new URL('./render-worker.js', import.meta.url) : undefined
+/**
+ * The worker's script; `undefined` when running from TypeScript sources (tests), where workers cannot
+ * load it. Named from `../io/`, so that it is the same file from this module's folder and from the
+ * CLI bundle in lib/cli/ (see scripts/bundle.mjs).
+ */
+const WORKER_URL = import.meta.url.endsWith('.js') ? new URL('../io/render-worker.js', import.meta.url) : undefined
 
 /**
  * The young generation of a worker's heap, in MB. Rendering a post makes

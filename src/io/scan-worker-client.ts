@@ -2,8 +2,11 @@ import { Worker } from 'node:worker_threads'
 import type { ScanSettings, TransferredScan } from './scan-file.js'
 import type { ScanWorkerData, ScanWorkerMessage } from './scan-worker.js'
 
-/** The scanning worker's script; `undefined` when running from TypeScript sources (tests), where workers cannot load it. */
-const WORKER_URL = import.meta.url.endsWith('.js') ? new URL('./scan-worker.js', import.meta.url) : undefined
+/**
+ * The scanning worker's script; `undefined` when running from TypeScript sources (tests), where workers
+ * cannot load it. Named from `../io/`: the same file from here and from the CLI bundle in lib/cli/.
+ */
+const WORKER_URL = import.meta.url.endsWith('.js') ? new URL('../io/scan-worker.js', import.meta.url) : undefined
 
 /** A scanning worker, seen from the thread that started it. */
 export interface ScanWorker {

@@ -53,3 +53,32 @@ describe('the bundled render libraries', () => {
     }
   })
 })
+
+/**
+ * bin/kabar.js runs the command line from one bundle, lib/cli/main.bundle.js
+ * (and its chunks). Its modules name files by URL from their own folders:
+ * each must be there from lib/cli/ too, or a worker would fail to start (and
+ * the scanning worker fails quietly, leaving the work to the main thread).
+ */
+describe('the bundled command line', () => {
+  const CLI = path.resolve(import.meta.dirname, '..', 'lib', 'cli')
+
+  it('is what bin/kabar.js runs', async () => {
+    expect(readFileSync(path.resolve(CLI, '..', '..', 'bin', 'kabar.js'), 'utf8')).toContain(
+      '../lib/cli/main.bundle.js',
+    )
+    const bundle = (await import(path.join(CLI, 'main.bundle.js'))) as { main?: unknown }
+    expect(typeof bundle.main).toBe('function')
+  })
+
+  it('names only files that exist from its folder', () => {
+    const chunks = readdirSync(CLI).filter((name) => name.startsWith('main.bundle') && name.endsWith('.js'))
+    const named = chunks.flatMap((name) =>
+      [...readFileSync(path.join(CLI, name), 'utf8').matchAll(/new URL\("([^"]+)", import\.meta\.url\)/g)].map(
+        (match) => match[1] as string,
+      ),
+    )
+    expect(named).toEqual(expect.arrayContaining(['../io/scan-worker.js', '../io/render-worker.js']))
+    for (const relative of named) expect(existsSync(path.resolve(CLI, relative)), relative).toBe(true)
+  })
+})
