@@ -5,7 +5,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
-import { describe, expect, it } from 'vitest'
+import { Worker } from 'node:worker_threads'
+import { describe, expect, it, vi } from 'vitest'
 import { makePost } from '../../test/helpers/posts.js'
 import type { Post } from '../core/post.js'
 import { renderPosts } from '../core/render.js'
@@ -60,6 +61,24 @@ describe.skipIf(compiled === undefined)('startRenderPool on worker threads', () 
       expect(none).toEqual([])
       expect(many).toEqual(renderPosts(posts.slice(10)))
     } finally {
+      await started.close()
+    }
+  })
+
+  it('sends the posts to a worker at once when nothing is under way, and queues them when something is', async () => {
+    const sent = vi.spyOn(Worker.prototype, 'postMessage')
+    const started = pool.startRenderPool({ workers: 1, warmUp: false })
+    try {
+      // Before this thread yields: a caller busy with a long synchronous task meanwhile leaves the worker working.
+      const first = started.render(posts.slice(0, 2))
+      const sentForFirst = sent.mock.calls.length
+      expect(sentForFirst).toBeGreaterThan(0)
+      const second = started.render(posts.slice(2, 4))
+      expect(sent).toHaveBeenCalledTimes(sentForFirst)
+      expect([...(await first), ...(await second)]).toEqual(renderPosts(posts.slice(0, 4)))
+      expect(sent.mock.calls.length).toBeGreaterThan(sentForFirst)
+    } finally {
+      sent.mockRestore()
       await started.close()
     }
   })

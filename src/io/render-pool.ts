@@ -170,9 +170,11 @@ export function startRenderPool(options: RenderPoolOptions = {}): RenderPool {
   }
   const warmUp = options.warmUp ?? true
   while (workers.length < Math.min(options.workers ?? 1, maxWorkers)) addWorker({ warmUp })
+  /** Renderings asked for and not settled: one runs at a time, the others wait in `queue`. */
+  let pending = 0
   return {
     render(posts, renderOptions = {}) {
-      const rendered = queue.then(() => {
+      const run = (): Promise<RenderResult[]> => {
         if (failure !== undefined) throw failure
         if (posts.length >= GROW_THRESHOLD) while (workers.length < maxWorkers) addWorker({ warmUp: false })
         if (workers.length === 0) return renderHere(posts, renderOptions.onRendered)
@@ -180,8 +182,29 @@ export function startRenderPool(options: RenderPoolOptions = {}): RenderPool {
         return job.promise.finally(() => {
           job = undefined
         })
-      })
-      queue = rendered.catch(() => undefined)
+      }
+      // With nothing under way the posts go to the workers now, not from a promise callback: a caller
+      // that goes on with a long synchronous task (opening the post cache) would hold them back until
+      // it is done, and the workers would idle meanwhile.
+      let rendered: Promise<RenderResult[]>
+      if (pending === 0) {
+        try {
+          rendered = run()
+        } catch (error) {
+          rendered = Promise.reject(error)
+        }
+      } else {
+        rendered = queue.then(run)
+      }
+      pending++
+      queue = rendered.then(
+        () => {
+          pending--
+        },
+        () => {
+          pending--
+        },
+      )
       return rendered
     },
     async close() {
