@@ -9,7 +9,13 @@ import { BuildMemoStore, memoKey } from './io/build-memo.js'
 import { choosePreset } from './io/detect-preset.js'
 import { addFallbackDates } from './io/fallback-dates.js'
 import type { FileSystem } from './io/file-system.js'
-import { idEntriesDigest, idManifestStamp, trustIdManifest, writeIdManifest } from './io/id-manifest.js'
+import {
+  idEntriesDigest,
+  idManifestHolds,
+  idManifestStamp,
+  trustIdManifest,
+  writeIdManifest,
+} from './io/id-manifest.js'
 import { readImageSizes } from './io/image-sizes.js'
 import { loadConfig } from './io/load-config.js'
 import { type LoadedPosts, type LoadProgress, type PostLoader, PostStore, RenderingLostError } from './io/post-store.js'
@@ -231,14 +237,23 @@ async function runBuildOnce(
       // they stand where they always have, after the renderings' warnings.
       const sizeWarningsAt = problems.length
       for (const [name, count] of outputs.feeds) report.feeds[name] = count
-      // The id manifest as the last build left it, holding this build's very entries: not read again.
-      const idDigest =
+      const idManifestMemo =
         context.memo !== undefined && config.idManifest !== undefined && options.fileSystem === undefined
-          ? idEntriesDigest(config.idManifest, selection.published)
+          ? context.memo.idManifest(config.configPath)
           : undefined
-      const rememberedIds = idDigest === undefined ? undefined : context.memo?.idManifest(config.configPath)
-      if (config.idManifest !== undefined && rememberedIds !== undefined && rememberedIds.digest === idDigest) {
-        trustIdManifest(config.idManifest, rememberedIds.stamp, selection.published)
+      // A new process finding the id manifest as the last build left it, holding this build's very
+      // entries, does not read it again (a session knows that without this digest).
+      let idDigest: string | undefined
+      if (
+        config.idManifest !== undefined &&
+        idManifestMemo !== undefined &&
+        idManifestMemo.stamp === idManifestStamp(config.idManifest) &&
+        !idManifestHolds(config.idManifest, selection.published)
+      ) {
+        idDigest = idEntriesDigest(config.idManifest, selection.published)
+        if (idDigest === idManifestMemo.digest) {
+          trustIdManifest(config.idManifest, idManifestMemo.stamp, selection.published)
+        }
       }
       problems.push(
         ...(await checkPublishedIds(config, selection.published, {
@@ -283,9 +298,12 @@ async function runBuildOnce(
         // A preview (--drafts, --future) publishes nothing: only a real build records ids.
         if (config.idManifest !== undefined && options.drafts !== true && options.future !== true) {
           await writeIdManifest(config.idManifest, selection.published, options.fileSystem)
-          if (idDigest !== undefined) {
-            const stamp = idManifestStamp(config.idManifest)
-            context.memo?.rememberIdManifest(config.configPath, { stamp, digest: idDigest })
+          // Kept for the next process when the manifest changed since it was last kept: it holds this
+          // build's entries now. While it did not, what was kept stands (the same entries).
+          const stamp = idManifestStamp(config.idManifest)
+          if (context.memo !== undefined && options.fileSystem === undefined && idManifestMemo?.stamp !== stamp) {
+            idDigest ??= idEntriesDigest(config.idManifest, selection.published)
+            context.memo.rememberIdManifest(config.configPath, { stamp, digest: idDigest })
           }
         }
       }

@@ -35,6 +35,8 @@ export class BuildMemoStore {
   /** The last memo read or written, by config file. */
   readonly #memos = new Map<string, BuildMemo | undefined>()
   readonly #outputs = new Map<string, OutputRecordStore>()
+  /** What `idManifest` read or `rememberIdManifest` kept, by config file. */
+  readonly #idManifests = new Map<string, IdManifestMemo | undefined>()
 
   /** Whether there is a last build to compare with: without one, no build needs its posts stat'ed for `replay`. */
   has(configPath: string): boolean {
@@ -69,18 +71,15 @@ export class BuildMemoStore {
    * and the digest of the entries it held then (id-manifest.ts).
    */
   idManifest(configPath: string): IdManifestMemo | undefined {
-    try {
-      const memo = deserialize(readFileSync(path.join(cacheFolderFor(configPath), ID_MANIFEST_FILE))) as IdManifestMemo
-      return typeof memo.stamp === 'string' && typeof memo.digest === 'string' ? memo : undefined
-    } catch {
-      return undefined
+    if (!this.#idManifests.has(configPath)) {
+      this.#idManifests.set(configPath, readIdManifestMemo(path.join(cacheFolderFor(configPath), ID_MANIFEST_FILE)))
     }
+    return this.#idManifests.get(configPath)
   }
 
-  /** Keeps what the id manifest holds for the next build, when it differs from what is kept; never throws. */
+  /** Keeps what the id manifest holds for the next build; never throws. */
   rememberIdManifest(configPath: string, memo: IdManifestMemo): void {
-    const known = this.idManifest(configPath)
-    if (known?.stamp === memo.stamp && known.digest === memo.digest) return
+    this.#idManifests.set(configPath, memo)
     writeInCacheFolder(configPath, ID_MANIFEST_FILE, serialize(memo))
   }
 
@@ -108,6 +107,15 @@ export class BuildMemoStore {
 export interface IdManifestMemo {
   stamp: string
   digest: string
+}
+
+function readIdManifestMemo(file: string): IdManifestMemo | undefined {
+  try {
+    const memo = deserialize(readFileSync(file)) as IdManifestMemo
+    return typeof memo.stamp === 'string' && typeof memo.digest === 'string' ? memo : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** Writes `name` in the config's cache folder by renaming a temp file; never throws (the next build does more). */
