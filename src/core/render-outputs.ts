@@ -214,7 +214,7 @@ export function renderOutputs(
     addFeed(
       (format) => archivePagePath(page, format),
       posts,
-      (render) => archivePageModel(config, render(posts), imageSizes, page),
+      (render) => archivePageModel(config, render(posts), imageSizes, page, pageUrls),
     )
   })
   for (const set of topics) addFeed(set.folder, set.posts, (render) => modelOf(set, render))
@@ -332,8 +332,8 @@ function archivePageModel(
   posts: readonly RenderedPost[],
   imageSizes: ImageSizes,
   page: number,
+  pageUrls: (page: number) => FormatUrls,
 ): FeedModel {
-  const pageUrls = archivePageUrls(config)
   const title = `${config.site.title} — ${pageText(config.site.language).archivePage(page)}`
   return {
     ...buildFeedModel(config, posts, imageSizes),
@@ -345,16 +345,27 @@ function archivePageModel(
       isPage: true,
       previous: page > 1 ? pageUrls(page - 1) : undefined,
       next: pageUrls(page + 1),
-      current: feedFileUrls(config, ''),
+      current: pageUrls(0),
     },
   }
 }
 
+/**
+ * The URLs of archive page `page`, page 0 standing for the subscription
+ * feed; each made once (200 pages name each other: parsing their URLs again
+ * for every page was a tenth of hashing them).
+ */
 function archivePageUrls(config: ResolvedConfig): (page: number) => FormatUrls {
+  const made = new Map<number, FormatUrls>()
   return (page) => {
-    const url = (format: FormatName) =>
-      config.output[format] === undefined ? undefined : canonicalUrl(archivePagePath(page, format), config.feedUrl)
-    return { rss: url('rss'), atom: url('atom'), json: url('json') }
+    let urls = made.get(page)
+    if (urls === undefined) {
+      const url = (format: FormatName) =>
+        config.output[format] === undefined ? undefined : canonicalUrl(archivePagePath(page, format), config.feedUrl)
+      urls = page === 0 ? feedFileUrls(config, '') : { rss: url('rss'), atom: url('atom'), json: url('json') }
+      made.set(page, urls)
+    }
+    return urls
   }
 }
 
