@@ -9,13 +9,7 @@ import { BuildMemoStore, memoKey } from './io/build-memo.js'
 import { choosePreset } from './io/detect-preset.js'
 import { addFallbackDates } from './io/fallback-dates.js'
 import type { FileSystem } from './io/file-system.js'
-import {
-  idEntriesDigest,
-  idManifestHolds,
-  idManifestStamp,
-  trustIdManifest,
-  writeIdManifest,
-} from './io/id-manifest.js'
+import { idManifestStamp, writeIdManifest } from './io/id-manifest.js'
 import { readImageSizes } from './io/image-sizes.js'
 import { loadConfig } from './io/load-config.js'
 import { type LoadedPosts, type LoadProgress, type PostLoader, PostStore, RenderingLostError } from './io/post-store.js'
@@ -237,24 +231,9 @@ async function runBuildOnce(
       // they stand where they always have, after the renderings' warnings.
       const sizeWarningsAt = problems.length
       for (const [name, count] of outputs.feeds) report.feeds[name] = count
-      const idManifestMemo =
-        context.memo !== undefined && config.idManifest !== undefined && options.fileSystem === undefined
-          ? context.memo.idManifest(config.configPath)
-          : undefined
-      // A new process finding the id manifest as the last build left it, holding this build's very
-      // entries, does not read it again (a session knows that without this digest).
-      let idDigest: string | undefined
-      if (
-        config.idManifest !== undefined &&
-        idManifestMemo !== undefined &&
-        idManifestMemo.stamp === idManifestStamp(config.idManifest) &&
-        !idManifestHolds(config.idManifest, selection.published)
-      ) {
-        idDigest = idEntriesDigest(config.idManifest, selection.published)
-        if (idDigest === idManifestMemo.digest) {
-          trustIdManifest(config.idManifest, idManifestMemo.stamp, selection.published)
-        }
-      }
+      // A new process finding the id manifest as the last build left it, with this build's entries, does not read it.
+      const ids = context.memo?.idManifestOf(config, selection.published, options.fileSystem === undefined)
+      ids?.trust()
       problems.push(
         ...(await checkPublishedIds(config, selection.published, {
           cwd,
@@ -298,13 +277,7 @@ async function runBuildOnce(
         // A preview (--drafts, --future) publishes nothing: only a real build records ids.
         if (config.idManifest !== undefined && options.drafts !== true && options.future !== true) {
           await writeIdManifest(config.idManifest, selection.published, options.fileSystem)
-          // Kept for the next process when the manifest changed since it was last kept: it holds this
-          // build's entries now. While it did not, what was kept stands (the same entries).
-          const stamp = idManifestStamp(config.idManifest)
-          if (context.memo !== undefined && options.fileSystem === undefined && idManifestMemo?.stamp !== stamp) {
-            idDigest ??= idEntriesDigest(config.idManifest, selection.published)
-            context.memo.rememberIdManifest(config.configPath, { stamp, digest: idDigest })
-          }
+          ids?.remember()
         }
       }
     }

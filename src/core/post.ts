@@ -59,10 +59,11 @@ export interface Post {
 }
 
 /**
- * Every field of a Post but the body, in a fixed order: what the post cache
- * stores of a post (its body is read again when shown), and what a feed
- * file's hash covers of each post (the key of its rendering stands for the
- * body).
+ * Every field of a Post but the body, in a fixed order: what a feed file's
+ * hash covers of each post (the key of its rendering stands for the body).
+ * The post cache lists the fields it stores in a tuple of its own
+ * (post-cache.ts), which builds a Post literal: a field added here and not
+ * there fails to compile.
  */
 export const POST_FIELDS_BUT_BODY = [
   'file',

@@ -3,6 +3,9 @@ import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'no
 import path from 'node:path'
 import { deserialize, serialize } from 'node:v8'
 import type { BuildReport } from '../build.js'
+import type { ResolvedConfig } from '../core/config.js'
+import type { Post } from '../core/post.js'
+import { idEntriesDigest, idManifestHolds, idManifestStamp, trustIdManifest } from './id-manifest.js'
 import { cacheFolderFor, cacheVersion } from './post-cache.js'
 import type { OutputRecord, OutputRecords } from './write-outputs.js'
 
@@ -67,20 +70,44 @@ export class BuildMemoStore {
   }
 
   /**
-   * The id manifest as the last build of this config left it: its stamp
-   * and the digest of the entries it held then (id-manifest.ts).
+   * The id manifest of a build that publishes `published`, with what the last
+   * build of this config kept of it (its stamp and the digest of the entries
+   * it held): `undefined` when the config has none, or for an injected file
+   * system (tests of faults, which must read it).
    */
-  idManifest(configPath: string): IdManifestMemo | undefined {
-    if (!this.#idManifests.has(configPath)) {
-      this.#idManifests.set(configPath, readIdManifestMemo(path.join(cacheFolderFor(configPath), ID_MANIFEST_FILE)))
+  idManifestOf(
+    config: ResolvedConfig,
+    published: readonly Post[],
+    isRealFileSystem: boolean,
+  ): KeptIdManifest | undefined {
+    const manifestPath = config.idManifest
+    if (manifestPath === undefined || !isRealFileSystem) return undefined
+    if (!this.#idManifests.has(config.configPath)) {
+      const file = path.join(cacheFolderFor(config.configPath), ID_MANIFEST_FILE)
+      this.#idManifests.set(config.configPath, readIdManifestMemo(file))
     }
-    return this.#idManifests.get(configPath)
-  }
-
-  /** Keeps what the id manifest holds for the next build; never throws. */
-  rememberIdManifest(configPath: string, memo: IdManifestMemo): void {
-    this.#idManifests.set(configPath, memo)
-    writeInCacheFolder(configPath, ID_MANIFEST_FILE, serialize(memo))
+    const kept = this.#idManifests.get(config.configPath)
+    let digest: string | undefined
+    const digestNow = () => {
+      digest ??= idEntriesDigest(manifestPath, published)
+      return digest
+    }
+    return {
+      trust: () => {
+        // A session knows without the digest (idManifestHolds): it is for a new process.
+        if (kept === undefined || kept.stamp !== idManifestStamp(manifestPath)) return
+        if (idManifestHolds(manifestPath, published) || digestNow() !== kept.digest) return
+        trustIdManifest(manifestPath, kept.stamp, published)
+      },
+      remember: () => {
+        // While the manifest is as it was kept, what was kept stands: the same entries.
+        const stamp = idManifestStamp(manifestPath)
+        if (kept?.stamp === stamp) return
+        const memo = { stamp, digest: digestNow() }
+        this.#idManifests.set(config.configPath, memo)
+        writeInCacheFolder(config.configPath, ID_MANIFEST_FILE, serialize(memo))
+      },
+    }
   }
 
   #memoOf(configPath: string): BuildMemo | undefined {
@@ -104,9 +131,22 @@ export class BuildMemoStore {
 }
 
 /** The id manifest's stamp (idManifestStamp) and the digest of its entries (idEntriesDigest). */
-export interface IdManifestMemo {
+interface IdManifestMemo {
   stamp: string
   digest: string
+}
+
+/** The id manifest of one build, with what the last build kept of it. */
+export interface KeptIdManifest {
+  /**
+   * When the manifest is as the last build left it and would hold this
+   * build's very entries, lets this process take it so without reading it
+   * (reading, checking and comparing 10,000 entries was a tenth of a build
+   * after one edit). Call before the id check.
+   */
+  trust(): void
+  /** Keeps the manifest's stamp and entries for the next build; call once it is written. Never throws. */
+  remember(): void
 }
 
 function readIdManifestMemo(file: string): IdManifestMemo | undefined {
