@@ -789,41 +789,27 @@ function toStoredPost(post: Post, indexes: TableIndexes): StoredPost {
 }
 
 function fromStoredPost(stored: StoredPost, filePath: string, batch: RecordBatch): Post {
-  const [
-    slug,
-    title,
-    date,
-    updated,
-    id,
-    url,
-    authors,
-    tags,
-    summary,
-    image,
-    isDraft,
-    excludedBecause,
-    lang,
-    content,
-    bodyLine,
-  ] = stored
+  // By position, in StoredPost's order.
+  const updated = stored[3]
+  const id = stored[4]
   return {
     file: filePath,
-    slug,
-    title,
-    date: new Date(date),
+    slug: stored[0],
+    title: stored[1],
+    date: new Date(stored[2]),
     updated: updated === undefined ? undefined : new Date(updated),
-    id: id === 0 ? url : id,
-    url,
-    authors: batch.authors[authors] as Post['authors'],
-    tags,
-    summary,
-    image,
-    isDraft,
-    excludedBecause,
-    lang,
-    content,
+    id: id === 0 ? stored[5] : id,
+    url: stored[5],
+    authors: batch.authors[stored[6]] as Post['authors'],
+    tags: stored[7],
+    summary: stored[8],
+    image: stored[9],
+    isDraft: stored[10],
+    excludedBecause: stored[11],
+    lang: stored[12],
+    content: stored[13],
     body: '',
-    bodyLine,
+    bodyLine: stored[14],
   }
 }
 
