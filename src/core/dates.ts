@@ -160,6 +160,8 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
 const OFFSET_CELL_MS = 2 * 24 * 60 * 60 * 1000
 /** Per zone: cell number → the offset throughout it, or `null` when it changes inside. */
 const offsetCells = new Map<string, Map<number, number | null>>()
+/** Per zone: cell number → the offset at the cell's first instant, which is also where the cell before ends. */
+const offsetsAtCellStarts = new Map<string, Map<number, number>>()
 
 /**
  * The zone's offset from UTC at the instant `time`, in milliseconds. Asking
@@ -175,11 +177,26 @@ function zoneOffsetAt(time: number, timeZone: string): number {
   const cell = Math.floor(time / OFFSET_CELL_MS)
   let offset = cells.get(cell)
   if (offset === undefined) {
-    const atStart = exactZoneOffsetAt(cell * OFFSET_CELL_MS, timeZone)
-    offset = atStart === exactZoneOffsetAt((cell + 1) * OFFSET_CELL_MS - 1000, timeZone) ? atStart : null
+    // Compared with the next cell's start, which that cell asks for too: one question to Intl per cell, not two.
+    const atStart = offsetAtCellStart(cell, timeZone)
+    offset = atStart === offsetAtCellStart(cell + 1, timeZone) ? atStart : null
     cells.set(cell, offset)
   }
   return offset ?? exactZoneOffsetAt(time, timeZone)
+}
+
+function offsetAtCellStart(cell: number, timeZone: string): number {
+  let starts = offsetsAtCellStarts.get(timeZone)
+  if (starts === undefined) {
+    starts = new Map()
+    offsetsAtCellStarts.set(timeZone, starts)
+  }
+  let offset = starts.get(cell)
+  if (offset === undefined) {
+    offset = exactZoneOffsetAt(cell * OFFSET_CELL_MS, timeZone)
+    starts.set(cell, offset)
+  }
+  return offset
 }
 
 /** The zone's offset at `time`, asked of Intl (to the second). */
