@@ -19,6 +19,7 @@ import type { Post } from '../core/post.js'
 import type { RenderResult } from '../core/render.js'
 import type { KabarError } from '../errors.js'
 import type { PostRecord, RenderedEntry } from './post-store.js'
+import type { FileStamp } from './read-head.js'
 import {
   fromStoredProblem,
   fromStoredRender,
@@ -684,12 +685,12 @@ function indexIn<K, T>(indexes: Map<K, number>, table: T[], key: K, value: T): n
 }
 
 /** Whether a record is kept in the cache: a file that could not be read is read again next time, whatever its time says. */
-function isKept(record: PostRecord): boolean {
+function isKept(record: PostRecord): record is PostRecord & { stamp: FileStamp } {
   return record.stamp !== undefined && record.problem === undefined
 }
 
 function toStoredRecord(filePath: string, record: PostRecord, indexes: TableIndexes): StoredRecord | undefined {
-  if (!isKept(record) || record.stamp === undefined) return undefined
+  if (!isKept(record)) return undefined
   const normalized = record.normalized
   const post = normalized?.result.post
   return [

@@ -657,11 +657,11 @@ export class PostStore implements PostLoader {
       const renderOptions = {
         onRendered: (done: number) => onProgress?.({ phase: 'render', done, total: toRender.length }),
       }
-      const { rendered, fromEarly } = await renderWithEarly(toRender, run.early, async (posts) =>
+      const { rendered, fromEarly } = await renderWithEarly(toRender, run.early, (posts) =>
         // A few posts go to the worker started early, which is ready by now; more, to a pool of their size.
         prestarted !== undefined && posts.length < POOL_THRESHOLD
-          ? await prestarted.render(posts, renderOptions)
-          : await renderMany(posts, renderOptions),
+          ? prestarted.render(posts, renderOptions)
+          : renderMany(posts, renderOptions),
       )
       this.lastLoad.rendered += rendered.length
       this.lastLoad.renderedEarly += fromEarly

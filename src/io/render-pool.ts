@@ -197,14 +197,10 @@ export function startRenderPool(options: RenderPoolOptions = {}): RenderPool {
         rendered = queue.then(run)
       }
       pending++
-      queue = rendered.then(
-        () => {
-          pending--
-        },
-        () => {
-          pending--
-        },
-      )
+      const settled = () => {
+        pending--
+      }
+      queue = rendered.then(settled, settled)
       return rendered
     },
     async close() {
