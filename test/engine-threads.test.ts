@@ -105,7 +105,9 @@ describe('the parallel scan', () => {
     const reports: unknown[] = []
     const onOneThread = { fromFiles: Number.POSITIVE_INFINITY }
     const onWorker = { fromFiles: 1, isWorkerOnly: true }
-    for (const parallelScan of [onOneThread, onWorker]) {
+    // Both threads, and the worker renders the posts guessed from the first chunk read.
+    const guessing = { fromFiles: 1, guessAfter: 1 }
+    for (const parallelScan of [onOneThread, onWorker, guessing]) {
       // A copy: a build writes its id manifest beside the config.
       const siteCopy = await mkdtemp(path.join(os.tmpdir(), `kabar-scan-${name}-`))
       await cp(caseDir, siteCopy, { recursive: true, filter: (source) => !source.includes(`${path.sep}expected`) })
@@ -124,5 +126,70 @@ describe('the parallel scan', () => {
     }
     expect(reports[1]).toEqual(reports[0])
     expect(outputs[1]).toEqual(outputs[0])
+    expect(reports[2]).toEqual(reports[0])
+    expect(outputs[2]).toEqual(outputs[0])
   })
+})
+
+/**
+ * A site whose posts are named by date: a parallel scan reads them newest
+ * first and, after a few hundred, has its worker render the posts it
+ * guesses the feeds will show, while this thread reads on (likely-shown.ts).
+ */
+describe('the posts shown, guessed during a parallel scan', () => {
+  let datedSite: string
+  beforeAll(async () => {
+    datedSite = await mkdtemp(path.join(os.tmpdir(), 'kabar-guess-'))
+    for (let index = 0; index < 1500; index++) {
+      const date = new Date(Date.UTC(2020, 0, 1) + index * 36 * 3600_000)
+      const year = String(date.getUTCFullYear())
+      const day = date.toISOString().slice(0, 10)
+      await mkdir(path.join(datedSite, 'posts', year), { recursive: true })
+      const text = `---\ntitle: "Hari ${index}"\ndate: ${date.toISOString()}\n---\n\nIsi **hari** ${index}: [tautan](../).\n`
+      await writeFile(path.join(datedSite, 'posts', year, `${day}-hari-${index}.md`), text)
+    }
+    const config = { site: { title: 'Harian', url: 'https://harian.example/' }, limit: 20 }
+    await writeFile(path.join(datedSite, 'kabar.config.json'), JSON.stringify(config))
+  }, 60_000)
+  afterAll(async () => {
+    await rm(datedSite, { recursive: true, force: true })
+  })
+
+  const buildWith = async (parallelScan: Record<string, unknown>) => {
+    const { runBuild } = (await import('../lib/build.js')) as unknown as typeof import('../src/build.js')
+    const { PostStore } = (await import(
+      '../lib/io/post-store.js'
+    )) as unknown as typeof import('../src/io/post-store.js')
+    const out = await mkdtemp(path.join(os.tmpdir(), 'kabar-guess-out-'))
+    const posts = new PostStore({ cache: false, parallelScan })
+    const report = await runBuild({ cwd: datedSite, out, now: new Date('2030-01-01T00:00:00Z') }, { posts })
+    const feeds = await Promise.all(FEEDS.map((name) => readFile(path.join(out, name), 'utf8')))
+    await rm(out, { recursive: true })
+    return { report, feeds, counts: posts.lastLoad }
+  }
+
+  it('renders them early, and writes what one thread writes', async () => {
+    const reference = await buildWith({ fromFiles: Number.POSITIVE_INFINITY })
+    expect(reference.counts).toMatchObject({ rendered: 20, renderedEarly: 0 })
+    const guessed = await buildWith({ fromFiles: 1, guessAfter: 256 })
+    expect(guessed.counts).toMatchObject({ rendered: 20, renderedEarly: 20 })
+    expect(guessed.feeds).toEqual(reference.feeds)
+    expect(guessed.report.errors).toEqual([])
+  }, 60_000)
+
+  it('renders the rest itself when the guess missed one (an old name with the newest date)', async () => {
+    const misnamed = path.join(datedSite, 'posts', '2020', '2020-01-01-hari-0.md')
+    const before = await readFile(misnamed, 'utf8')
+    await writeFile(misnamed, before.replace(/date: .*/, 'date: 2029-12-31T00:00:00.000Z'))
+    try {
+      const reference = await buildWith({ fromFiles: Number.POSITIVE_INFINITY })
+      expect(reference.feeds[0]).toContain('Hari 0<')
+      const guessed = await buildWith({ fromFiles: 1, guessAfter: 256 })
+      // The misnamed post is read last: the guess had the 20 newest of the others, 19 of which are shown.
+      expect(guessed.counts).toMatchObject({ rendered: 20, renderedEarly: 19 })
+      expect(guessed.feeds).toEqual(reference.feeds)
+    } finally {
+      await writeFile(misnamed, before)
+    }
+  }, 60_000)
 })

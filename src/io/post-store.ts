@@ -16,6 +16,7 @@ import type { RenderResult } from '../core/render.js'
 import type { Renderings } from '../core/render-outputs.js'
 import type { KabarError } from '../errors.js'
 import { errorCode } from './file-system.js'
+import { guessShownPosts } from './likely-shown.js'
 import { cacheFolderFor, PostCache } from './post-cache.js'
 import { type FileStamp, readPostHead } from './read-head.js'
 import { isPostFileName, listPostPaths } from './read-posts.js'
@@ -168,7 +169,7 @@ export interface LoadCounts {
   normalized: number
   /** Posts rendered rather than remembered. */
   rendered: number
-  /** Of those, the ones rendered early, while the cache was opened (see `#renderEditedEarly`). */
+  /** Of those, the ones rendered early: while the cache was opened, or while the posts were read (see `run.early`). */
   renderedEarly: number
   /** Stored renderings taken for a file being serialized (read then, not before). */
   renderingsTaken: number
@@ -181,6 +182,14 @@ const YIELD_EVERY = 500
  * about as much as reading and normalizing a thousand posts.
  */
 const PARALLEL_SCAN_FROM = 2000
+/**
+ * Files read, newest first, from which a parallel scan guesses the posts
+ * shown and has its worker render them (see likely-shown.ts): enough for a
+ * feed of 20, and early enough that the rendering is done well before the
+ * reading. At 10,000 posts, interleaved runs: 1.36 s after 256 files, 1.40 s
+ * after 512, 1.46 s without a guess.
+ */
+const GUESS_AFTER = 256
 /** Chunks between two yields to the event loop in a parallel scan. */
 const SCAN_YIELD_EVERY_CHUNKS = 8
 /** Heads offered to `configure`, for recognizing a generator from the first posts' frontmatter. */
@@ -249,11 +258,11 @@ export class PostStore implements PostLoader {
       // opening the cache and reading what changed, which this thread does in the meantime.
       prestarted = startRenderPool({ workers: 1, maxWorkers: 1, warmUp: false })
     }
-    const run: Run = { config, configHash, now: options.now.getTime(), options, early: new Map() }
+    const run: Run = { config, configHash, now: options.now.getTime(), options, early: new Map(), prestarted }
     if (stamps !== undefined && prestarted !== undefined) this.#renderEditedEarly(paths, stamps, run, prestarted)
     this.#openCache(baseConfig, paths)
     try {
-      return await this.#update(paths, run, stamps, prestarted)
+      return await this.#update(paths, run, stamps)
     } finally {
       await prestarted?.close()
     }
@@ -296,7 +305,6 @@ export class PostStore implements PostLoader {
     paths: readonly string[],
     run: Run,
     stamps: ReadonlyMap<string, FileStamp | undefined> | undefined,
-    prestarted: RenderPool | undefined,
   ): Promise<LoadedPosts> {
     const { config, configHash, options } = run
     const scan = await this.#scan(paths, run, stamps)
@@ -316,7 +324,7 @@ export class PostStore implements PostLoader {
       }
       await this.#normalizeNeedingDates(run, scan)
     }
-    const renderings = await this.#render(needed, readWhole, results, run, prestarted)
+    const renderings = await this.#render(needed, readWhole, results, run)
     // Rendered, the bodies are let go, by the selection and by the memo the next selection starts from.
     const withoutBody = bodyRemover(scan.bodiless)
     releaseBodies(this.#selectionMemo, withoutBody)
@@ -448,10 +456,11 @@ export class PostStore implements PostLoader {
       }
       toRead.push([filePath, known?.normalized?.isWhole ? 'whole' : 'head'])
     }
-    const worker =
-      toRead.length >= (this.#parallelScan.fromFiles ?? PARALLEL_SCAN_FROM)
-        ? startScanWorker(toRead, scan.settings)
-        : undefined
+    const isParallel = toRead.length >= (this.#parallelScan.fromFiles ?? PARALLEL_SCAN_FROM)
+    // Newest first, most likely (see likely-shown.ts); a worker already rendering has the head start.
+    const mayGuess = isParallel && run.prestarted === undefined
+    if (mayGuess) toRead.reverse()
+    const worker = isParallel ? startScanWorker(toRead, scan.settings) : undefined
     if (worker === undefined) {
       for (const [index, [filePath, extent]] of toRead.entries()) {
         if (index % YIELD_EVERY === YIELD_EVERY - 1) {
@@ -461,7 +470,7 @@ export class PostStore implements PostLoader {
         this.#apply(filePath, scanFile(filePath, extent, scan.settings), run, scan)
       }
     } else {
-      await this.#scanInParallel(toRead, worker, run, scan)
+      await this.#scanInParallel(toRead, worker, run, scan, mayGuess)
     }
     await this.#normalizeNeedingDates(run, scan)
     return scan
@@ -473,14 +482,18 @@ export class PostStore implements PostLoader {
    * a cold build of many posts, and the second core is otherwise idle. Any
    * chunk the worker did not hand back (it failed to start, or threw) is
    * done here, so the outcome is the same as scanning on one thread.
+   * With `mayGuess`, once a few hundred files are read, the worker renders
+   * the posts the outputs will likely show, then reads on.
    */
   async #scanInParallel(
     files: readonly [filePath: string, extent: 'head' | 'whole'][],
     worker: ScanWorker,
     run: Run,
     scan: ScanState,
+    mayGuess: boolean,
   ): Promise<void> {
     const done = new Set<number>()
+    let hasGuessed = !mayGuess
     const chunkCount = Math.ceil(files.length / SCAN_CHUNK_SIZE)
     const applyChunk = (
       chunk: number,
@@ -500,12 +513,42 @@ export class PostStore implements PostLoader {
       const chunk = worker.takeChunk()
       if (chunk >= chunkCount) break
       applyChunk(chunk, ([filePath, extent]) => scanFile(filePath, extent, scan.settings))
+      if (!hasGuessed && done.size * SCAN_CHUNK_SIZE >= (this.#parallelScan.guessAfter ?? GUESS_AFTER)) {
+        hasGuessed = true
+        const scanned = [...done]
+          .sort((a, b) => a - b)
+          .flatMap((index) => files.slice(index * SCAN_CHUNK_SIZE, (index + 1) * SCAN_CHUNK_SIZE))
+          .map(([filePath]) => filePath)
+        this.#renderLikelyShown(scanned, run, scan, worker)
+      }
       // Lets the worker's chunks in as they come, and a server answer requests.
       if (taken % SCAN_YIELD_EVERY_CHUNKS === SCAN_YIELD_EVERY_CHUNKS - 1) await yieldToEventLoop()
     }
     await worker.finished
     for (let chunk = 0; chunk < chunkCount; chunk++) {
       if (!done.has(chunk)) applyChunk(chunk, ([filePath, extent]) => scanFile(filePath, extent, scan.settings))
+    }
+  }
+
+  /**
+   * Has the scanning worker render the posts the outputs likely show,
+   * guessed from the files `scanned` so far, into `run.early`: a wrong guess
+   * costs its renderings, and a rendering is used only for a post with the
+   * same key at the end.
+   */
+  #renderLikelyShown(scanned: readonly string[], run: Run, scan: ScanState, worker: ScanWorker): void {
+    const guess = guessShownPosts(scanned, scan.results, run.config, run.options)
+    if (guess === undefined) return
+    const posts: Post[] = []
+    for (const { file } of guess) {
+      const post = scanFile(file, 'whole', scan.settings).result?.post
+      if (post !== undefined && !post.isDraft && !this.#isStored(renderKeyOf(post), run)) posts.push(post)
+    }
+    if (posts.length === 0) return
+    // A failed rendering is left for the rendering at the end, which reports it.
+    const rendered = worker.render(posts)
+    for (const [index, post] of posts.entries()) {
+      run.early.set(post.file, { key: renderKeyOf(post), result: rendered.then((results) => results[index]) })
     }
   }
 
@@ -627,7 +670,6 @@ export class PostStore implements PostLoader {
     readWhole: ReadonlySet<string>,
     normalized: ReadonlyMap<string, NormalizeResult>,
     run: Run,
-    prestarted: RenderPool | undefined,
   ): Promise<Renderings> {
     /** Renderings made in this run, by file. */
     const results = new Map<string, RenderResult>()
@@ -659,8 +701,8 @@ export class PostStore implements PostLoader {
       }
       const { rendered, fromEarly } = await renderWithEarly(toRender, run.early, (posts) =>
         // A few posts go to the worker started early, which is ready by now; more, to a pool of their size.
-        prestarted !== undefined && posts.length < POOL_THRESHOLD
-          ? prestarted.render(posts, renderOptions)
+        run.prestarted !== undefined && posts.length < POOL_THRESHOLD
+          ? run.prestarted.render(posts, renderOptions)
           : renderMany(posts, renderOptions),
       )
       this.lastLoad.rendered += rendered.length
@@ -714,6 +756,8 @@ export interface ParallelScanOptions {
   fromFiles?: number
   /** The main thread reads nothing until the worker is done: only for tests of the worker's part. */
   isWorkerOnly?: boolean
+  /** Files read before the posts shown are guessed (see likely-shown.ts). Default {@link GUESS_AFTER}. */
+  guessAfter?: number
 }
 
 /** What a scan gathers. */
@@ -734,8 +778,10 @@ interface Run {
   configHash: string
   now: number
   options: LoadOptions
-  /** Renderings begun before the cache was opened (see `#renderEditedEarly`), by file. */
+  /** Renderings begun before the posts were selected (see `#renderEditedEarly`, `#renderLikelyShown`), by file. */
   early: Map<string, EarlyRendering>
+  /** A render worker started before the posts were read, if any. */
+  prestarted: RenderPool | undefined
 }
 
 /** A post rendered early: its key then, and its rendering (`undefined` if that failed). */

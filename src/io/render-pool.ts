@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import type { Post } from '../core/post.js'
-import { type RenderResult, renderPosts } from '../core/render.js'
+import { type RenderResult, renderPost, renderPosts } from '../core/render.js'
 import { loadRenderLibraries } from '../core/render-libraries.js'
 import { KabarError, type KabarErrorCode, type KabarErrorDetails } from '../errors.js'
 
@@ -92,10 +92,8 @@ export async function renderMany(posts: readonly Post[], options: RenderManyOpti
   }
 }
 
-async function renderHere(
-  posts: readonly Post[],
-  onRendered: ((done: number) => void) | undefined,
-): Promise<RenderResult[]> {
+/** Renders `posts` on this thread, loading the Markdown libraries first. */
+export async function renderHere(posts: readonly Post[], onRendered?: (done: number) => void): Promise<RenderResult[]> {
   await loadRenderLibraries()
   const results = renderPosts(posts)
   for (let done = 1; done <= results.length; done++) onRendered?.(done)
@@ -122,6 +120,25 @@ export interface RenderPool {
   render(posts: readonly Post[], options?: { onRendered?: (done: number) => void }): Promise<RenderResult[]>
   /** Stops the workers; a rendering still under way fails. */
   close(): Promise<void>
+}
+
+/**
+ * Renders a batch on this thread for another one: each post's rendering as
+ * plain data, or the error that stopped it, so that the error names the post.
+ */
+export function renderForReply(batch: readonly { index: number; post: Post }[]): WorkerReply[] {
+  try {
+    const results = renderPosts(batch.map(({ post }) => post))
+    return batch.map(({ index }, position) => ({ index, result: toStoredRender(results[position] as RenderResult) }))
+  } catch {
+    return batch.map(({ index, post }) => {
+      try {
+        return { index, result: toStoredRender(renderPost(post)) }
+      } catch (error) {
+        return { index, error: (error as Error).stack ?? String(error) }
+      }
+    })
+  }
 }
 
 /** What a worker gets to start with. */

@@ -1,8 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import type { Post } from '../core/post.js'
-import { type RenderResult, renderPost, renderPosts } from '../core/render.js'
+import { renderPost } from '../core/render.js'
 import { loadRenderLibraries } from '../core/render-libraries.js'
-import { toStoredRender, type WorkerReply, type WorkerStart } from './render-pool.js'
+import { renderForReply, type WorkerStart } from './render-pool.js'
 
 /**
  * A rendering worker thread (see render-pool.ts): receives batches of
@@ -89,25 +89,9 @@ let hasWork = false
 await loadRenderLibraries()
 parentPort?.on('message', (batch: { index: number; post: Post }[]) => {
   hasWork = true
-  parentPort?.postMessage(render(batch))
+  parentPort?.postMessage(renderForReply(batch))
 })
 if (start?.warmUp === true) warmUp(0, Date.now())
-
-function render(batch: { index: number; post: Post }[]): WorkerReply[] {
-  try {
-    const results = renderPosts(batch.map(({ post }) => post))
-    return batch.map(({ index }, position) => ({ index, result: toStoredRender(results[position] as RenderResult) }))
-  } catch {
-    // Which post failed, and how, so that the error names it.
-    return batch.map(({ index, post }) => {
-      try {
-        return { index, result: toStoredRender(renderPost(post)) }
-      } catch (error) {
-        return { index, error: (error as Error).stack ?? String(error) }
-      }
-    })
-  }
-}
 
 /** Renders the sample post once, then lets messages in before the next time. */
 function warmUp(done: number, startedAt: number): void {

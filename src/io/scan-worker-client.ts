@@ -1,6 +1,9 @@
-import { Worker } from 'node:worker_threads'
+import { MessageChannel, Worker } from 'node:worker_threads'
+import type { Post } from '../core/post.js'
+import type { RenderResult } from '../core/render.js'
+import { fromStoredRender, type WorkerReply } from './render-pool.js'
 import type { ScanSettings, TransferredScan } from './scan-file.js'
-import type { ScanWorkerData, ScanWorkerMessage } from './scan-worker.js'
+import type { ScanWorkerData, ScanWorkerMessage, ScanWorkerRenderRequest } from './scan-worker.js'
 
 /**
  * The scanning worker's script; `undefined` when running from TypeScript sources (tests), where workers
@@ -14,6 +17,12 @@ export interface ScanWorker {
   takeChunk(): number
   /** Called with each chunk the worker finishes, as its message arrives. */
   onChunk(listener: (chunk: number, scans: readonly TransferredScan[]) => void): void
+  /**
+   * Has the worker render `posts` between two chunks. Each rendering, or
+   * `undefined` for a post whose rendering failed, or for all of them when
+   * the worker finished first: the caller renders those itself. Never rejects.
+   */
+  render(posts: readonly Post[]): Promise<(RenderResult | undefined)[]>
   /** Settles (never rejects) when the worker is done or has failed; it is terminated then. */
   finished: Promise<void>
 }
@@ -30,6 +39,7 @@ export function startScanWorker(
   if (WORKER_URL === undefined) return undefined
   const nextChunk = new SharedArrayBuffer(4)
   const counter = new Int32Array(nextChunk)
+  const renderChannel = new MessageChannel()
   const data: ScanWorkerData = {
     config: settings.config,
     now: settings.now.getTime(),
@@ -37,23 +47,35 @@ export function startScanWorker(
     files: files as ScanWorkerData['files'],
     chunkSize: SCAN_CHUNK_SIZE,
     nextChunk,
+    renderPort: renderChannel.port2,
   }
   let worker: Worker
   try {
-    worker = new Worker(WORKER_URL, { workerData: data })
+    // V8's default heap: the large young generation of rendering workers (render-pool.ts) made no
+    // difference to the few posts this one renders, and added 50 MB of peak memory at 100,000 posts.
+    worker = new Worker(WORKER_URL, { workerData: data, transferList: [renderChannel.port2] })
   } catch {
+    renderChannel.port1.close()
     return undefined
   }
+  /** Renderings asked for and not answered, in the order asked: the worker answers in that order. */
+  const asked: ((replies: WorkerReply[] | undefined) => void)[] = []
+  let isFinished = false
   let listener: ((chunk: number, scans: readonly TransferredScan[]) => void) | undefined
   const early: [number, TransferredScan[]][] = []
   const finished = new Promise<void>((resolve) => {
     const finish = () => {
       // No chunk is taken any more: the caller does whatever the worker did not hand back.
       Atomics.store(counter, 0, 2 ** 30)
+      // The worker answered every request it received before saying it is done, on the same channel.
+      isFinished = true
+      for (const answer of asked.splice(0)) answer(undefined)
+      renderChannel.port1.close()
       void worker.terminate().finally(resolve)
     }
     worker.on('message', (message: ScanWorkerMessage) => {
       if ('done' in message) finish()
+      else if ('rendered' in message) asked.shift()?.(message.rendered)
       else if (listener === undefined) early.push([message.chunk, message.scans])
       else listener(message.chunk, message.scans)
     })
@@ -62,12 +84,23 @@ export function startScanWorker(
   })
   return {
     takeChunk: () => Atomics.add(counter, 0, 1),
+    render(posts) {
+      if (isFinished || posts.length === 0) return Promise.resolve(posts.map(() => undefined))
+      return new Promise((resolve) => {
+        asked.push((replies) => resolve(posts.map((_post, index) => fromReply(replies?.[index]))))
+        renderChannel.port1.postMessage([...posts] satisfies ScanWorkerRenderRequest)
+      })
+    },
     onChunk(callback) {
       listener = callback
       for (const [chunk, scans] of early.splice(0)) callback(chunk, scans)
     },
     finished,
   }
+}
+
+function fromReply(reply: WorkerReply | undefined): RenderResult | undefined {
+  return reply?.result === undefined ? undefined : fromStoredRender(reply.result)
 }
 
 /** Files a thread takes at a time. */
