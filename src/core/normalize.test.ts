@@ -1,6 +1,8 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { resolveConfig } from './config.js'
-import { MAX_WORD_LENGTH, normalizePost } from './normalize.js'
+import { MAX_WORD_LENGTH, normalizePost, resolveSitePath } from './normalize.js'
+import { canonicalUrl } from './urls.js'
 
 const config = resolveConfig(
   { site: { title: 'T', url: 'https://t.example/' }, publicDir: 'public' },
@@ -56,5 +58,37 @@ describe('normalizePost tags', () => {
   it('keeps one tag for "café" typed precomposed and with a combining accent', () => {
     const { post } = normalize('---\ntitle: t\ndate: 2025-01-01\ntags: ["caf\\u00e9", "cafe\\u0301", "CAFÉ"]\n---\n')
     expect(post?.tags).toEqual(['café'])
+  })
+})
+
+describe('resolveSitePath', () => {
+  // Plain paths are joined to the site's URL without the URL parser: the result must be the parser's.
+  const siteUrls = [
+    'https://nemes.example/',
+    'https://nemes.example/berita/',
+    'http://localhost:8080/a/b/',
+    'https://nemes.example/?q=1/',
+    'https://Nemes.example/',
+    'https://nemes.example/berita',
+    'https://xn--bcher-kva.example/%c3%a4/',
+  ]
+  const pathCharacters = fc.constantFrom(...'aZ09-._~/%?#:@ \\é'.split(''), '..', './', '/../')
+
+  it('gives what the URL parser gives, for any path and site URL', () => {
+    fc.assert(
+      fc.property(fc.array(pathCharacters, { maxLength: 12 }), fc.constantFrom(...siteUrls), (parts, siteUrl) => {
+        const sitePath = parts.join('')
+        const relative = sitePath.trim().replace(/^\/+/, '')
+        expect(resolveSitePath(sitePath, siteUrl)).toBe(canonicalUrl(relative, siteUrl))
+      }),
+      { numRuns: 3000 },
+    )
+  })
+
+  it('joins a plain path to the site URL', () => {
+    expect(resolveSitePath('/2025/02/25/alibaba/', 'https://nemes.example/')).toBe(
+      'https://nemes.example/2025/02/25/alibaba/',
+    )
+    expect(resolveSitePath('a/../b/', 'https://nemes.example/x/')).toBe('https://nemes.example/x/b/')
   })
 })

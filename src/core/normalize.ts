@@ -75,7 +75,10 @@ export function normalizePost(source: SourceFile, options: NormalizeOptions): No
     throw error
   }
   const { fieldLines } = parsed
-  const data = removeEscapedForbiddenCharacters(parsed.data, (key) =>
+  // The text holds none of them by now: only an escape (written with a backslash) can bring one back, or
+  // a preset's value taken from elsewhere (a file name).
+  const mayHoldEscapes = options.config.activePreset !== undefined || text.includes('\\')
+  const data = removeEscapedForbiddenCharacters(parsed.data, mayHoldEscapes, (key) =>
     problems.push(
       kabarWarning(
         'CHARACTERS_REMOVED',
@@ -421,19 +424,22 @@ const FRONTMATTER_READ_DEPTH = 3
  * YAML and JSON escapes (`"\x01"`, `"\uD800"`) bring back the characters
  * removed from the file's text, and a lone surrogate would make
  * `encodeURIComponent` throw on a slug: remove them from every value kabar
- * reads, calling `onRemoved` once per top-level key. Deeper values are never
+ * reads, calling `onRemoved` once per top-level key. A text without a
+ * backslash has no escape (YAML, JSON and TOML all write them so), and its
+ * values are not searched (a twentieth of normalizing a post). Deeper values are never
  * read and stay as they are, so a deeply nested value costs no recursion.
  * The strings it returns are copies, not parts of the file's text.
  */
 function removeEscapedForbiddenCharacters(
   data: Record<string, unknown>,
+  mayHoldEscapes: boolean,
   onRemoved: (key: string) => void,
 ): Record<string, unknown> {
   let hasRemoved = false
   const clean = (value: unknown, depth: number): unknown => {
     if (typeof value === 'string') {
       // Copied out of the file's text, which a post must not keep alive (see detachedString).
-      if (!hasForbiddenCharacters(value)) return detachedString(value)
+      if (!mayHoldEscapes || !hasForbiddenCharacters(value)) return detachedString(value)
       hasRemoved = true
       return detachedString(removeForbiddenCharacters(value))
     }
@@ -518,5 +524,24 @@ export function expandPermalink(pattern: string, slug: string, date: Date, timeZ
 export function resolveSitePath(sitePath: string, siteUrl: string): string | undefined {
   const trimmed = sitePath.trim()
   if (/^[a-z][a-z0-9+.-]*:/i.test(trimmed)) return canonicalUrl(trimmed)
-  return canonicalUrl(trimmed.replace(/^\/+/, ''), siteUrl)
+  const relative = trimmed.replace(/^\/+/, '')
+  // Nearly every post's path (a permalink of its slug and date) is plain: joined to the site's URL it is
+  // already what the URL parser makes of it, and parsing it was a tenth of normalizing a post.
+  if (PLAIN_PATH.test(relative) && !DOT_SEGMENT.test(relative) && isPlainBase(siteUrl)) return siteUrl + relative
+  return canonicalUrl(relative, siteUrl)
+}
+
+/** Letters, digits, `-._~` and `/`: characters the URL parser leaves in a path as they are. */
+const PLAIN_PATH = /^[A-Za-z0-9\-._~/]*$/
+/** A `.` or `..` segment, which the parser resolves. */
+const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/
+let lastPlainBase: string | undefined
+
+/** Whether a plain path joined to `siteUrl` is canonical: it is canonical, a folder, with no query or fragment. */
+function isPlainBase(siteUrl: string): boolean {
+  if (siteUrl === lastPlainBase) return true
+  const isPlain =
+    siteUrl.endsWith('/') && !siteUrl.includes('?') && !siteUrl.includes('#') && canonicalUrl(siteUrl) === siteUrl
+  if (isPlain) lastPlainBase = siteUrl
+  return isPlain
 }
