@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { hasForbiddenCharacters, removeForbiddenCharacters, truncateAtWord } from './text.js'
+import { hasForbiddenCharacters, removeForbiddenCharacters, toSingleLine, truncateAtWord } from './text.js'
 
 describe('removeForbiddenCharacters', () => {
   it('drops C0 and C1 controls but keeps tab and newlines', () => {
@@ -68,6 +68,32 @@ describe('hasForbiddenCharacters', () => {
         expect(removeForbiddenCharacters(text)).toBe(referenceRemoval(text))
       }),
       { numRuns: 2000 },
+    )
+  })
+})
+
+describe('toSingleLine', () => {
+  it('collapses white space as one replace and trim do, for any text', () => {
+    const characters = fc.constantFrom(
+      'a',
+      'é',
+      ' ',
+      '  ',
+      '\t',
+      '\n',
+      '\r',
+      '\u00a0',
+      '\u2028',
+      '\u3000',
+      '\ufeff',
+      'x y',
+    )
+    fc.assert(
+      fc.property(fc.array(characters, { maxLength: 10 }), (parts) => {
+        const text = parts.join('')
+        expect(toSingleLine(text)).toBe(text.replace(/\s+/g, ' ').trim())
+      }),
+      { numRuns: 5000 },
     )
   })
 })

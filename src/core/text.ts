@@ -42,8 +42,12 @@ export function detachedString(text: string): string {
 
 /** Titles, names and tags are one line of text: runs of white space become one space. */
 export function toSingleLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim()
+  // Most are one line already: looked for, not replaced (no new string), a tenth of the time.
+  return NOT_SINGLE_LINE.test(text) ? text.replace(/\s+/g, ' ').trim() : text
 }
+
+/** White space other than a space, two spaces, or a space at either end: what toSingleLine changes. */
+const NOT_SINGLE_LINE = /[^\S ]| {2}|^ | $/
 
 /**
  * Cuts `text` at a word boundary so that it is at most about `maxLength`
