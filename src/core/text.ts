@@ -40,10 +40,14 @@ export function detachedString(text: string): string {
   return text.length < 13 ? text : ` ${text}`.slice(1)
 }
 
-/** Titles, names and tags are one line of text: runs of white space become one space. */
+/**
+ * Titles, names and tags are one line of text: runs of white space become
+ * one space. The result is a string of its own (see detachedString): a
+ * summary cut from a post's first paragraph must not keep the post's text.
+ */
 export function toSingleLine(text: string): string {
-  // Most are one line already: looked for, not replaced (no new string), a tenth of the time.
-  return NOT_SINGLE_LINE.test(text) ? text.replace(/\s+/g, ' ').trim() : text
+  // Most are one line already: looked for and copied, not replaced, in a fraction of the time.
+  return NOT_SINGLE_LINE.test(text) ? text.replace(/\s+/g, ' ').trim() : detachedString(text)
 }
 
 /** White space other than a space, two spaces, or a space at either end: what toSingleLine changes. */
