@@ -232,10 +232,10 @@ async function runBuildOnce(
       const sizeWarningsAt = problems.length
       for (const [name, count] of outputs.feeds) report.feeds[name] = count
       // A new process finding the id manifest as the last build left it, with this build's entries, does not read it.
-      const ids = context.memo?.idManifestOf(config, selection.published, options.fileSystem === undefined)
+      const ids = context.memo?.idManifestOf(config, selection.publishedByFile, options.fileSystem === undefined)
       ids?.trust()
       problems.push(
-        ...(await checkPublishedIds(config, selection.published, {
+        ...(await checkPublishedIds(config, selection.publishedByFile, {
           cwd,
           compare: options.compare,
           fileSystem: options.fileSystem,
@@ -276,7 +276,7 @@ async function runBuildOnce(
         }
         // A preview (--drafts, --future) publishes nothing: only a real build records ids.
         if (config.idManifest !== undefined && options.drafts !== true && options.future !== true) {
-          await writeIdManifest(config.idManifest, selection.published, options.fileSystem)
+          await writeIdManifest(config.idManifest, selection.publishedByFile, options.fileSystem)
           ids?.remember()
         }
       }

@@ -30,6 +30,8 @@ export function findChangedIds(
   previous: readonly PublishedId[],
   options: { projectDir: string; source: string },
 ): KabarError[] {
+  // Nothing published before (a first build): nothing to compare, and 100,000 posts need no sets.
+  if (previous.length === 0) return []
   const currentIds = new Set(posts.map((post) => post.id))
   const previousIds = new Set(previous.map((entry) => entry.id))
   const candidates = posts.filter((post) => !previousIds.has(post.id))

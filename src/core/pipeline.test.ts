@@ -41,6 +41,33 @@ describe('duplicate ids and URLs', () => {
   })
 })
 
+describe('the publishable posts in file order', () => {
+  it('are the posts sorted by file, and the duplicates the same, whatever order they are read in', () => {
+    const posts = Array.from({ length: 9 }, (_unused, index) =>
+      makePost({
+        file: `/site/posts/${String.fromCharCode(97 + ((index * 4) % 9))}.md`,
+        date: new Date(Date.UTC(2025, 0, 1 + index)),
+        id: `https://x.example/${index % 4}/`,
+        url: `https://x.example/p${index}/`,
+      }),
+    )
+    const byFile = [...posts].sort((a, b) => (a.file < b.file ? -1 : 1))
+    const select = (inOrder: Post[]) =>
+      selectNormalized(
+        inOrder.map((post) => ({ post, problems: [] })),
+        config,
+        { now },
+      )
+    const fromFileOrder = select(byFile)
+    const fromOtherOrder = select(posts)
+    expect(fromOtherOrder.publishedByFile.map((post) => post.file)).toEqual(byFile.map((post) => post.file))
+    expect(fromFileOrder.publishedByFile).toEqual(byFile)
+    expect(fromOtherOrder.problems).toEqual(fromFileOrder.problems)
+    expect(fromOtherOrder.problems.length).toBeGreaterThan(0)
+    expect(fromOtherOrder.published).toEqual(fromFileOrder.published)
+  })
+})
+
 describe('a selection from the last one (a session rebuild)', () => {
   it('is the selection made afresh, whatever changed between two', () => {
     // Posts by index; each step replaces some with new objects: the same fields, a new title, date, id or URL.

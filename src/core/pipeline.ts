@@ -26,6 +26,8 @@ export interface Selection {
   shown: Post[]
   /** Every publishable post, newest first. */
   published: Post[]
+  /** The same posts (before templates are expanded) in file order: the id manifest's. */
+  publishedByFile: Post[]
   drafts: Post[]
   future: Post[]
   /** Posts the preset's generator would never publish (`expiryDate` passed, …): `excludedBecause` says why. */
@@ -66,7 +68,9 @@ export function selectNormalized(
     else if (post.date.getTime() > now && !options.includeFuture) future.push(post)
     else published.push(post)
   }
-  const checked = orderAndCheck(published, path.dirname(config.configPath), memo)
+  // In file order already when read in path order (as the post store and the plain path read them).
+  const byFile = isInFileOrder(published) ? published : [...published].sort(compareFiles)
+  const checked = orderAndCheck(byFile, path.dirname(config.configPath), memo)
   problems.push(...checked.duplicates)
   // Liquid, Nunjucks and Hugo shortcodes in a preset's posts become Markdown before rendering.
   const templated = expandPostTemplates(checked.sorted, [...published, ...drafts, ...future, ...excluded], config)
@@ -78,7 +82,19 @@ export function selectNormalized(
     (earliest, post) => (earliest === undefined || post.date < earliest ? post.date : earliest),
     undefined,
   )
-  return { shown, published: posts, drafts, future, excluded, problems, nextFutureDate }
+  return { shown, published: posts, publishedByFile: byFile, drafts, future, excluded, problems, nextFutureDate }
+}
+
+function compareFiles(a: Post, b: Post): number {
+  return a.file < b.file ? -1 : a.file > b.file ? 1 : 0
+}
+
+/** Whether `posts` are in file order: a look at each pair is cheaper than a sort (at 100,000 posts, 40 ms). */
+export function isInFileOrder(posts: readonly Post[]): boolean {
+  for (let index = 1; index < posts.length; index++) {
+    if ((posts[index - 1] as Post).file > (posts[index] as Post).file) return false
+  }
+  return true
 }
 
 /**
@@ -136,8 +152,8 @@ function orderAndCheck(
   return { sorted, duplicates }
 }
 
-/** Two posts with one id or one URL would merge in readers: name both files. */
-function findDuplicates(posts: readonly Post[], projectDir: string): KabarError[] {
+/** Two posts with one id or one URL would merge in readers: name both files. `posts` are in file order. */
+function findDuplicates(ordered: readonly Post[], projectDir: string): KabarError[] {
   const shown = (post: Post) => path.relative(projectDir, post.file).split(path.sep).join('/')
   const problems: KabarError[] = []
   // One map for ids and URLs, which are mostly the same string: a lookup per post, not four (at 100,000 posts the
@@ -151,7 +167,6 @@ function findDuplicates(posts: readonly Post[], projectDir: string): KabarError[
     }
     return entry
   }
-  const ordered = [...posts].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))
   for (const post of ordered) {
     const atId = entryOf(post.id)
     const atUrl = post.url === post.id ? atId : entryOf(post.url)

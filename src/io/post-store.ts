@@ -869,6 +869,7 @@ function withoutBodies(selection: Selection, withoutBody: (post: Post) => Post):
   return {
     ...selection,
     published,
+    publishedByFile: strip(selection.publishedByFile),
     shown: published.slice(0, selection.shown.length),
     drafts: strip(selection.drafts),
     future: strip(selection.future),
