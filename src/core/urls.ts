@@ -11,12 +11,25 @@
 
 /** Returns the canonical form of an absolute URL, or `undefined` if `value` is not one. */
 export function canonicalUrl(value: string, base?: string | URL): string | undefined {
-  let url: URL
+  const url = parsedUrl(value, base)
+  return url === undefined ? undefined : canonicalHref(url)
+}
+
+/** {@link canonicalUrl} and the URL's path (as the parser gives it), from one parse. */
+export function canonicalUrlAndPath(value: string, base: string): { href: string; pathname: string } | undefined {
+  const url = parsedUrl(value, base)
+  return url === undefined ? undefined : { href: canonicalHref(url), pathname: url.pathname }
+}
+
+function parsedUrl(value: string, base: string | URL | undefined): URL | undefined {
   try {
-    url = base === undefined ? new URL(value) : new URL(value, base)
+    return base === undefined ? new URL(value) : new URL(value, base)
   } catch {
     return undefined
   }
+}
+
+function canonicalHref(url: URL): string {
   return url.href.replace(/%[0-9a-f]{2}/gi, (percentEscape) => percentEscape.toUpperCase())
 }
 
