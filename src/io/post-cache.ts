@@ -133,6 +133,8 @@ type StoredPost = [
   bodyLine: number,
 ]
 
+const NO_WARNINGS: readonly KabarError[] = Object.freeze([])
+
 /** Records are written in batches, each serialized on its own: the index is never one 100 MB buffer. */
 const RECORDS_PER_BATCH = 4096
 
@@ -312,7 +314,10 @@ export class PostCache implements RenderStore {
     const known = this.#fresh.get(key) ?? this.#read.get(key)
     if (known !== undefined) return known.warnings
     const location = this.#locations.get(key)
-    return location === undefined ? undefined : (location.warnings ?? []).map(fromStoredProblem)
+    if (location === undefined) return undefined
+    // Most renderings have none: one empty list for them all, not an array for each of 10,000 posts.
+    const warnings = location.warnings
+    return warnings === undefined || warnings.length === 0 ? NO_WARNINGS : warnings.map(fromStoredProblem)
   }
 
   /**
