@@ -1,8 +1,11 @@
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import { build } from '../src/build.js'
+import { build, runBuild } from '../src/build.js'
+import { BuildMemoStore } from '../src/io/build-memo.js'
+import { cacheFolderFor, PostCache } from '../src/io/post-cache.js'
+import { PostStore } from '../src/io/post-store.js'
 import { createBuildSession } from '../src/session.js'
 
 /**
@@ -175,6 +178,59 @@ describe('a build after one post changed', () => {
     } finally {
       session.close()
     }
+  })
+
+  it('serializes a page again when only a title on it changed, in a new build reading the cache', async () => {
+    await build({ cwd: site, now: NOW })
+    // The posts' item digests are in the cache, for the next build.
+    const cache = PostCache.open(cacheFolderFor(path.join(site, 'kabar.config.json')))
+    expect(cache.records.get(path.join(site, 'posts', 'post-04.md'))?.normalized?.itemDigest?.digest).toMatch(
+      /^[\w-]{27}$/,
+    )
+    // The body stays the same, and so does the post's rendering: its item does not.
+    const file = path.join(site, 'posts', 'post-04.md')
+    await writeFile(file, (await readFile(file, 'utf8')).replace('title: Post 4', 'title: Post four'))
+    serialized.length = 0
+    const report = await build({ cwd: site, now: NOW })
+    expect(serialized.sort()).toEqual([
+      'atom Pages — archive, page 2',
+      'json Pages — archive, page 2',
+      'rss Pages — archive, page 2',
+    ])
+    expect(await readFile(path.join(site, 'dist', 'archive', '2.rss.xml'), 'utf8')).toContain(
+      '<title>Post four</title>',
+    )
+    expect(report.written.sort()).toEqual(['archive/2.atom.xml', 'archive/2.json', 'archive/2.rss.xml'])
+  })
+
+  it('hashes a page by the item digests its posts keep, made once a post is normalized', async () => {
+    // Written long enough ago that its stamp is trusted: a file written the instant before a build is
+    // read again, and normalized again, every time (see RACY_WINDOW_MS), so it keeps no digest.
+    const past = new Date(Date.now() - 60_000)
+    await utimes(path.join(site, 'posts', 'post-01.md'), past, past)
+    const posts = new PostStore()
+    const memo = new BuildMemoStore()
+    const run = () => runBuild({ cwd: site, now: NOW }, { posts, memo })
+    expect((await run()).errors).toEqual([])
+    const digestOf = (n: number) =>
+      posts.records.get(path.join(site, 'posts', `post-${String(n).padStart(2, '0')}.md`))?.normalized?.itemDigest
+    expect(digestOf(1)?.digest).toMatch(/^[\w-]{27}$/)
+    // A digest kept for post 1 (page 1) goes into page 1's hash in place of the post's fields.
+    const kept = digestOf(1) as { renderingKey: string; digest: string }
+    kept.digest = 'another-digest'
+    await writePost(5, 'Post number 5, edited beside a kept digest.')
+    serialized.length = 0
+    expect((await run()).errors).toEqual([])
+    expect(serialized.sort()).toEqual([
+      'atom Pages — archive, page 1',
+      'atom Pages — archive, page 2',
+      'json Pages — archive, page 1',
+      'json Pages — archive, page 2',
+      'rss Pages — archive, page 1',
+      'rss Pages — archive, page 2',
+    ])
+    // Post 5 was read again: its digest is made again, for its new body's rendering.
+    expect(digestOf(5)?.renderingKey).toBe(posts.records.get(path.join(site, 'posts', 'post-05.md'))?.rendered?.key)
   })
 
   it('with the cache deleted serializes everything again', async () => {

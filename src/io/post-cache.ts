@@ -104,6 +104,8 @@ type StoredNormalized = [
   now: number,
   post: StoredPost | 0,
   problems: StoredProblem[],
+  /** The post's item digest and the rendering key it goes with (`1`: the record's rendering's), or none (`0`). */
+  itemDigest: [renderingKey: string | 1, digest: string] | 0,
 ]
 
 /**
@@ -713,6 +715,12 @@ function toStoredRecord(filePath: string, record: PostRecord, indexes: TableInde
           indexes.now(normalized.now),
           post === undefined ? 0 : toStoredPost(post, indexes),
           normalized.result.problems.map(toStoredProblem),
+          normalized.itemDigest === undefined
+            ? 0
+            : [
+                normalized.itemDigest.renderingKey === record.rendered?.key ? 1 : normalized.itemDigest.renderingKey,
+                normalized.itemDigest.digest,
+              ],
         ],
     record.rendered === undefined ? 0 : toStoredRendered(record.rendered, record, post, indexes),
   ]
@@ -736,6 +744,9 @@ function fromStoredRecord(stored: StoredRecord, batch: RecordBatch): PostRecord 
   const [filePath, size, mtimeMs, hash, storedWholeHash, isRacy, normalized, rendered] = stored
   const wholeHash = storedWholeHash === 0 ? undefined : storedWholeHash === 1 ? hash : storedWholeHash
   const post = normalized === 0 || normalized[3] === 0 ? undefined : fromStoredPost(normalized[3], filePath, batch)
+  const itemDigest = normalized === 0 ? 0 : (normalized[5] ?? 0)
+  const renderingKey =
+    itemDigest === 0 ? undefined : itemDigest[0] === 1 ? (rendered === 0 ? undefined : rendered[0]) : itemDigest[0]
   return {
     stamp: { size, mtimeMs },
     isRacy,
@@ -750,6 +761,8 @@ function fromStoredRecord(stored: StoredRecord, batch: RecordBatch): PostRecord 
             isWhole: normalized[1],
             now: batch.nows[normalized[2]] as number,
             result: { post, problems: normalized[4].map(fromStoredProblem) },
+            itemDigest:
+              itemDigest === 0 || renderingKey === undefined ? undefined : { renderingKey, digest: itemDigest[1] },
           },
     rendered: rendered === 0 ? undefined : fromStoredRendered(rendered, wholeHash, post, batch),
   }

@@ -73,6 +73,12 @@ export interface NormalizedEntry {
   now: number
   /** `post.body` is empty: bodies are read again when a feed shows the post. */
   result: NormalizeResult
+  /**
+   * The digest of the feed item this post makes with a rendering (see
+   * `itemDigestOf`), once a build made one. It goes with this result: a post
+   * normalized again has none until it is made again.
+   */
+  itemDigest?: { renderingKey: string; digest: string } | undefined
 }
 
 export interface RenderedEntry {
@@ -721,6 +727,19 @@ export class PostStore implements PostLoader {
       return keys.get(post.file)
     }
     return {
+      itemDigests: {
+        get: (post, renderingKey) => {
+          const normalized = this.records.get(post.file)?.normalized
+          const kept = normalized?.itemDigest
+          return normalized?.result.post === post && kept?.renderingKey === renderingKey ? kept.digest : undefined
+        },
+        keep: (post, renderingKey, digest) => {
+          const normalized = this.records.get(post.file)?.normalized
+          if (normalized?.result.post !== post) return
+          normalized.itemDigest = { renderingKey, digest }
+          this.#touched.add(post.file)
+        },
+      },
       get: (post) => {
         const fresh = results.get(post.file)
         if (fresh !== undefined) return fresh
