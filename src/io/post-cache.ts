@@ -19,6 +19,7 @@ import type { Post } from '../core/post.js'
 import type { RenderResult } from '../core/render.js'
 import type { KabarError } from '../errors.js'
 import type { PostRecord, RenderedEntry } from './post-store.js'
+import { fromPostTuple, type PostTuple, toPostTuple } from './post-tuple.js'
 import type { FileStamp } from './read-head.js'
 import {
   fromStoredProblem,
@@ -109,31 +110,11 @@ type StoredNormalized = [
 ]
 
 /**
- * A Post as stored: its fields in a tuple, but `file` (the record's path),
- * `body` (empty) and `id` when it is the URL (`0`). Dates are stored as
- * numbers and authors as an index into the batch's table of author lists:
- * Date objects and one object per author were most of reading the index.
- * Read back into an object literal of the shape normalizePost makes: posts
- * built field by field were dictionaries, twice the memory and a quarter
- * of opening the cache.
+ * A Post as stored (see post-tuple.ts), its body empty and its authors an
+ * index into the batch's table of author lists: Date objects and one object
+ * per author were most of reading the index.
  */
-type StoredPost = [
-  slug: string,
-  title: string,
-  date: number,
-  updated: number | undefined,
-  id: string | 0,
-  url: string,
-  authors: number,
-  tags: string[],
-  summary: string | undefined,
-  image: Post['image'],
-  isDraft: boolean,
-  excludedBecause: string | undefined,
-  lang: string | undefined,
-  content: Post['content'],
-  bodyLine: number,
-]
+type StoredPost = PostTuple<number>
 
 const NO_WARNINGS: readonly KabarError[] = Object.freeze([])
 
@@ -788,48 +769,11 @@ function fromStoredRendered(
 }
 
 function toStoredPost(post: Post, indexes: TableIndexes): StoredPost {
-  return [
-    post.slug,
-    post.title,
-    post.date.getTime(),
-    post.updated?.getTime(),
-    post.id === post.url ? 0 : post.id,
-    post.url,
-    indexes.authors(post.authors),
-    post.tags,
-    post.summary,
-    post.image,
-    post.isDraft,
-    post.excludedBecause,
-    post.lang,
-    post.content,
-    post.bodyLine,
-  ]
+  return toPostTuple(post, indexes.authors)
 }
 
 function fromStoredPost(stored: StoredPost, filePath: string, batch: RecordBatch): Post {
-  // By position, in StoredPost's order.
-  const updated = stored[3]
-  const id = stored[4]
-  return {
-    file: filePath,
-    slug: stored[0],
-    title: stored[1],
-    date: new Date(stored[2]),
-    updated: updated === undefined ? undefined : new Date(updated),
-    id: id === 0 ? stored[5] : id,
-    url: stored[5],
-    authors: batch.authors[stored[6]] as Post['authors'],
-    tags: stored[7],
-    summary: stored[8],
-    image: stored[9],
-    isDraft: stored[10],
-    excludedBecause: stored[11],
-    lang: stored[12],
-    content: stored[13],
-    body: '',
-    bodyLine: stored[14],
-  }
+  return fromPostTuple(stored, filePath, '', (authors) => batch.authors[authors] as Author[])
 }
 
 function hashOf(bytes: Uint8Array): string {

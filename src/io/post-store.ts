@@ -513,7 +513,7 @@ export class PostStore implements PostLoader {
       run.options.onProgress?.({ phase: 'read', done: done.size * SCAN_CHUNK_SIZE, total: files.length })
     }
     worker.onChunk((chunk, scans) =>
-      applyChunk(chunk, (_file, index) => fromTransferredScan(scans[index] as TransferredScan)),
+      applyChunk(chunk, ([filePath], index) => fromTransferredScan(scans[index] as TransferredScan, filePath)),
     )
     for (let taken = 0; this.#parallelScan.isWorkerOnly !== true; taken++) {
       const chunk = worker.takeChunk()

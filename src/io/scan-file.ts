@@ -1,8 +1,9 @@
-import type { ResolvedConfig } from '../core/config.js'
+import type { Author, ResolvedConfig } from '../core/config.js'
 import { type NormalizeResult, normalizePost } from '../core/normalize.js'
-import type { Post, SourceFile } from '../core/post.js'
+import type { SourceFile } from '../core/post.js'
 import type { KabarError } from '../errors.js'
 import { needsFallbackDate } from './fallback-dates.js'
+import { fromPostTuple, type PostTuple, toPostTuple } from './post-tuple.js'
 import { type FileStamp, readPostHead, readPostWhole } from './read-head.js'
 import { fromStoredProblem, type StoredProblem, toStoredProblem } from './render-pool.js'
 
@@ -43,14 +44,15 @@ export function scanFile(filePath: string, extent: 'head' | 'whole', settings: S
 
 /**
  * A scanned file as plain data, to cross from a worker thread (KabarError's
- * class does not survive). Tuples, not objects: the structured clone writes
- * every key of every object, and at 100,000 posts, objects took twice as
- * long to send and to receive (a tenth of a second on each thread).
+ * class does not survive), in tuples (see post-tuple.ts). Its path is the
+ * receiver's to know: the chunk's files are the same on both sides.
  */
 export type TransferredScan = [
   read: TransferredRead,
-  /** The normalized post; `undefined` without one (see `problems`). */
-  post: TransferredPost | undefined,
+  /** The normalized post, its authors as they are; `undefined` without one (see `problems`). */
+  post: PostTuple<Author[]> | undefined,
+  /** The post's body, apart: a post tuple has none. */
+  body: string,
   /** The normalizing's problems; `undefined` when the file was not normalized. */
   problems: StoredProblem[] | undefined,
   needsDate: SourceFile | undefined,
@@ -60,41 +62,23 @@ type TransferredRead =
   | [kind: 'source', size: number, mtimeMs: number, hash: string, isWhole: boolean]
   | [kind: 'problem', stamp: FileStamp | undefined, problem: StoredProblem]
 
-/** A post by position, in Post's order (see `fromTransferredPost`). */
-type TransferredPost = [
-  file: string,
-  slug: string,
-  title: string,
-  date: number,
-  updated: number | undefined,
-  id: string,
-  url: string,
-  authors: Post['authors'],
-  tags: string[],
-  summary: string | undefined,
-  image: Post['image'],
-  isDraft: boolean,
-  excludedBecause: string | undefined,
-  lang: string | undefined,
-  content: Post['content'],
-  body: string,
-  bodyLine: number,
-]
-
 export function toTransferredScan(scanned: ScannedFile): TransferredScan {
   const { read, result, needsDate } = scanned
+  const post = result?.post
   return [
     read.kind === 'problem'
       ? ['problem', read.stamp, toStoredProblem(read.problem)]
       : ['source', read.stamp.size, read.stamp.mtimeMs, read.hash, read.isWhole],
-    result?.post === undefined ? undefined : toTransferredPost(result.post),
+    post === undefined ? undefined : toPostTuple(post, (authors) => authors),
+    post?.body ?? '',
     result?.problems.map(toStoredProblem),
     needsDate,
   ]
 }
 
-export function fromTransferredScan(transferred: TransferredScan): ScannedFile {
-  const [read, post, problems, needsDate] = transferred
+/** The scan of `filePath` a worker sent. */
+export function fromTransferredScan(transferred: TransferredScan, filePath: string): ScannedFile {
+  const [read, post, body, problems, needsDate] = transferred
   return {
     read:
       read[0] === 'problem'
@@ -104,55 +88,9 @@ export function fromTransferredScan(transferred: TransferredScan): ScannedFile {
       problems === undefined
         ? undefined
         : {
-            post: post === undefined ? undefined : fromTransferredPost(post),
+            post: post === undefined ? undefined : fromPostTuple(post, filePath, body, (authors) => authors),
             problems: problems.map(fromStoredProblem),
           },
     needsDate,
-  }
-}
-
-function toTransferredPost(post: Post): TransferredPost {
-  return [
-    post.file,
-    post.slug,
-    post.title,
-    post.date.getTime(),
-    post.updated?.getTime(),
-    post.id,
-    post.url,
-    post.authors,
-    post.tags,
-    post.summary,
-    post.image,
-    post.isDraft,
-    post.excludedBecause,
-    post.lang,
-    post.content,
-    post.body,
-    post.bodyLine,
-  ]
-}
-
-function fromTransferredPost(transferred: TransferredPost): Post {
-  const updated = transferred[4]
-  // Every field, in normalizePost's order, so that posts from either thread have the same shape.
-  return {
-    file: transferred[0],
-    slug: transferred[1],
-    title: transferred[2],
-    date: new Date(transferred[3]),
-    updated: updated === undefined ? undefined : new Date(updated),
-    id: transferred[5],
-    url: transferred[6],
-    authors: transferred[7],
-    tags: transferred[8],
-    summary: transferred[9],
-    image: transferred[10],
-    isDraft: transferred[11],
-    excludedBecause: transferred[12],
-    lang: transferred[13],
-    content: transferred[14],
-    body: transferred[15],
-    bodyLine: transferred[16],
   }
 }
