@@ -192,8 +192,8 @@ const PARALLEL_SCAN_FROM = 2000
  * Files read, newest first, from which a parallel scan guesses the posts
  * shown and has its worker render them (see likely-shown.ts): enough for a
  * feed of 20, and early enough that the rendering is done well before the
- * reading. At 10,000 posts, interleaved runs: 1.36 s after 256 files, 1.40 s
- * after 512, 1.46 s without a guess.
+ * reading. A cold build of 10,000 posts, interleaved runs: 1.36 s guessing
+ * after 256 files, 1.40 s after 512.
  */
 const GUESS_AFTER = 256
 /** Chunks between two yields to the event loop in a parallel scan. */
