@@ -548,7 +548,7 @@ export class PostStore implements PostLoader {
     const posts: Post[] = []
     for (const { file } of guess) {
       const post = scanFile(file, 'whole', scan.settings).result?.post
-      if (post !== undefined && !post.isDraft && !this.#isStored(renderKeyOf(post), run)) posts.push(post)
+      if (post !== undefined && !this.#isStored(renderKeyOf(post), run)) posts.push(post)
     }
     if (posts.length === 0) return
     // A failed rendering is left for the rendering at the end, which reports it.
