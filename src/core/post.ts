@@ -61,9 +61,9 @@ export interface Post {
 /**
  * Every field of a Post but the body, in a fixed order: what a feed file's
  * hash covers of each post (the key of its rendering stands for the body).
- * The post cache lists the fields it stores in a tuple of its own
- * (post-cache.ts), which builds a Post literal: a field added here and not
- * there fails to compile.
+ * The post cache and the scanning worker list the fields they keep in a
+ * tuple of their own (post-tuple.ts), which builds a Post literal: a field
+ * added here and not there fails to compile.
  */
 export const POST_FIELDS_BUT_BODY = [
   'file',

@@ -298,7 +298,7 @@ export function hashFeedModel(model: FeedModel): string {
  * fields and the key of its rendering (which stands for its HTML and
  * summary). Equal digests, equal items (in equal feeds).
  */
-export function itemDigestOf(post: Post, renderingKey: string): string {
+function itemDigestOf(post: Post, renderingKey: string): string {
   return hash('sha1', itemInputsText(post, renderingKey), 'base64url')
 }
 

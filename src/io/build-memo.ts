@@ -38,7 +38,7 @@ export class BuildMemoStore {
   /** The last memo read or written, by config file. */
   readonly #memos = new Map<string, BuildMemo | undefined>()
   readonly #outputs = new Map<string, OutputRecordStore>()
-  /** What `idManifest` read or `rememberIdManifest` kept, by config file. */
+  /** What `idManifestOf` read or its `remember` kept, by config file. */
   readonly #idManifests = new Map<string, IdManifestMemo | undefined>()
 
   /** Whether there is a last build to compare with: without one, no build needs its posts stat'ed for `replay`. */

@@ -93,7 +93,7 @@ export async function renderMany(posts: readonly Post[], options: RenderManyOpti
 }
 
 /** Renders `posts` on this thread, loading the Markdown libraries first. */
-export async function renderHere(posts: readonly Post[], onRendered?: (done: number) => void): Promise<RenderResult[]> {
+async function renderHere(posts: readonly Post[], onRendered?: (done: number) => void): Promise<RenderResult[]> {
   await loadRenderLibraries()
   const results = renderPosts(posts)
   for (let done = 1; done <= results.length; done++) onRendered?.(done)
