@@ -36,6 +36,7 @@ import {
   type ScanSettings,
   scanFile,
   type TransferredScan,
+  withoutBody,
 } from './scan-file.js'
 import { SCAN_CHUNK_SIZE, type ScanWorker, startScanWorker } from './scan-worker-client.js'
 
@@ -570,10 +571,8 @@ export class PostStore implements PostLoader {
       scan.results.delete(filePath)
       return
     }
-    if (read.isWhole) {
-      this.lastLoad.readWhole++
-      scan.readWhole.add(filePath)
-    }
+    if (read.isWhole) this.lastLoad.readWhole++
+    if (read.hasBody) scan.readWhole.add(filePath)
     if (scanned.needsDate !== undefined) scan.needingDates.push(scanned.needsDate)
     else if (scanned.result !== undefined) this.#remember(record, scanned.result, run, scan, filePath)
   }
@@ -782,7 +781,7 @@ export interface ParallelScanOptions {
 /** What a scan gathers. */
 interface ScanState {
   results: Map<string, NormalizeResult>
-  /** Files read whole in this run. */
+  /** Files read whole in this run whose posts kept their bodies: an output showing one need not read it again. */
   readWhole: Set<string>
   /** The body-less copy each record keeps of a post read whole in this run, by the post read. */
   bodiless: Map<Post, Post>
@@ -898,12 +897,6 @@ function withoutBodies(selection: Selection, withoutBody: (post: Post) => Post):
 
 function emptyCounts(): LoadCounts {
   return { listed: 0, read: 0, readWhole: 0, normalized: 0, rendered: 0, renderedEarly: 0, renderingsTaken: 0 }
-}
-
-function withoutBody(result: NormalizeResult): NormalizeResult {
-  return result.post === undefined || result.post.body === ''
-    ? result
-    : { ...result, post: { ...result.post, body: '' } }
 }
 
 /**

@@ -13,9 +13,12 @@ import { fromStoredProblem, type StoredProblem, toStoredProblem } from './render
  * (scan-worker.ts), which is why it is a function of its arguments only.
  */
 
-/** What reading a file gave: its bytes' hash and whether they were all of it, or why it could not be read. */
+/**
+ * What reading a file gave: its bytes' hash, whether they were all of it and
+ * whether the post kept its body, or why it could not be read.
+ */
 export type ReadOutcome =
-  | { kind: 'source'; stamp: FileStamp; hash: string; isWhole: boolean }
+  | { kind: 'source'; stamp: FileStamp; hash: string; isWhole: boolean; hasBody: boolean }
   | { kind: 'problem'; stamp: FileStamp | undefined; problem: KabarError }
 
 export interface ScannedFile {
@@ -37,9 +40,26 @@ export function scanFile(filePath: string, extent: 'head' | 'whole', settings: S
   const { postsDir, maxPostSize } = settings.config
   const read = (extent === 'whole' ? readPostWhole : readPostHead)(filePath, postsDir, maxPostSize)
   if (read.kind === 'problem') return { read }
-  const outcome: ReadOutcome = { kind: 'source', stamp: read.stamp, hash: read.hash, isWhole: read.isWhole }
-  if (settings.mayNeedDates && needsFallbackDate(read.source)) return { read: outcome, needsDate: read.source }
-  return { read: outcome, result: normalizePost(read.source, { config: settings.config, now: settings.now }) }
+  const { stamp, hash, isWhole } = read
+  if (settings.mayNeedDates && needsFallbackDate(read.source)) {
+    return { read: { kind: 'source', stamp, hash, isWhole, hasBody: isWhole }, needsDate: read.source }
+  }
+  const result = normalizePost(read.source, { config: settings.config, now: settings.now })
+  // A file smaller than a head is read whole when only its head was asked for (one read either way).
+  // Its body is let go here: kept until the selection, the bodies of the small posts of 100,000
+  // were 60 MB of a build's peak. The few an output shows are read again.
+  const hasBody = isWhole && extent === 'whole'
+  return {
+    read: { kind: 'source', stamp, hash, isWhole, hasBody },
+    result: isWhole && !hasBody ? withoutBody(result) : result,
+  }
+}
+
+/** `result` with an empty body: what a record keeps, and what a post not shown needs. */
+export function withoutBody(result: NormalizeResult): NormalizeResult {
+  return result.post === undefined || result.post.body === ''
+    ? result
+    : { ...result, post: { ...result.post, body: '' } }
 }
 
 /**
@@ -59,7 +79,7 @@ export type TransferredScan = [
 ]
 
 type TransferredRead =
-  | [kind: 'source', size: number, mtimeMs: number, hash: string, isWhole: boolean]
+  | [kind: 'source', size: number, mtimeMs: number, hash: string, isWhole: boolean, hasBody: boolean]
   | [kind: 'problem', stamp: FileStamp | undefined, problem: StoredProblem]
 
 export function toTransferredScan(scanned: ScannedFile): TransferredScan {
@@ -68,7 +88,7 @@ export function toTransferredScan(scanned: ScannedFile): TransferredScan {
   return [
     read.kind === 'problem'
       ? ['problem', read.stamp, toStoredProblem(read.problem)]
-      : ['source', read.stamp.size, read.stamp.mtimeMs, read.hash, read.isWhole],
+      : ['source', read.stamp.size, read.stamp.mtimeMs, read.hash, read.isWhole, read.hasBody],
     post === undefined ? undefined : toPostTuple(post, (authors) => authors),
     post?.body ?? '',
     result?.problems.map(toStoredProblem),
@@ -83,7 +103,13 @@ export function fromTransferredScan(transferred: TransferredScan, filePath: stri
     read:
       read[0] === 'problem'
         ? { kind: 'problem', stamp: read[1], problem: fromStoredProblem(read[2]) }
-        : { kind: 'source', stamp: { size: read[1], mtimeMs: read[2] }, hash: read[3], isWhole: read[4] },
+        : {
+            kind: 'source',
+            stamp: { size: read[1], mtimeMs: read[2] },
+            hash: read[3],
+            isWhole: read[4],
+            hasBody: read[5],
+          },
     result:
       problems === undefined
         ? undefined
