@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { statSync } from 'node:fs'
 import path from 'node:path'
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
-import type { ResolvedConfig } from '../core/config.js'
+import type { Author, ResolvedConfig } from '../core/config.js'
 import { type NormalizeResult, normalizePost } from '../core/normalize.js'
 import {
   releaseBodies,
@@ -435,6 +435,7 @@ export class PostStore implements PostLoader {
       bodiless: new Map(),
       readWhole: new Set(),
       needingDates: [],
+      share: valueSharer(),
       settings: {
         config,
         now: options.now,
@@ -626,6 +627,7 @@ export class PostStore implements PostLoader {
 
   #remember(record: PostRecord, result: NormalizeResult, run: Run, scan: ScanState, filePath: string): void {
     this.lastLoad.normalized++
+    if (result.post !== undefined) scan.share(result.post)
     scan.results.set(filePath, result)
     this.#touched.add(filePath)
     const remembered = withoutBody(result)
@@ -788,6 +790,8 @@ interface ScanState {
   /** Sources whose date must come from git: looked up together at the end, since git is slow to start. */
   needingDates: SourceFile[]
   settings: ScanSettings
+  /** Gives a post kept the author list and tags other posts kept have (see {@link valueSharer}). */
+  share: (post: Post) => void
 }
 
 /** One load's settled state. */
@@ -892,6 +896,30 @@ function withoutBodies(selection: Selection, withoutBody: (post: Post) => Post):
     drafts: strip(selection.drafts),
     future: strip(selection.future),
     excluded: strip(selection.excluded),
+  }
+}
+
+/**
+ * One copy of each author list and tag among the posts of one scan. Each post
+ * parsed had a list of its own (an array with room for 17 authors, an object
+ * for each, a string for each tag): 29 of the 158 MB the records of 100,000
+ * posts hold, and as much for the collector to copy while they are read.
+ * Nothing changes a post's lists once made; posts read from the cache share
+ * theirs already (post-cache.ts).
+ */
+function valueSharer(): (post: Post) => void {
+  const authorLists = new Map<string, Author[]>()
+  const tags = new Map<string, string>()
+  return (post) => {
+    const key = JSON.stringify(post.authors)
+    const authors = authorLists.get(key)
+    if (authors === undefined) authorLists.set(key, post.authors)
+    else post.authors = authors
+    for (const [index, tag] of post.tags.entries()) {
+      const known = tags.get(tag)
+      if (known === undefined) tags.set(tag, tag)
+      else post.tags[index] = known
+    }
   }
 }
 
