@@ -554,11 +554,20 @@ function* recordBatches(records: Iterable<[string, PostRecord]>, perBatch: numbe
     configHashes: new Map<string, number>(),
     nows: new Map<number, number>(),
     authors: new Map<string, number>(),
+    authorLists: new Map<Author[], number>(),
   }
   const indexes: TableIndexes = {
     configHash: (configHash) => indexIn(tables.configHashes, batch.configHashes, configHash, configHash),
     now: (now) => indexIn(tables.nows, batch.nows, now, now),
-    authors: (authors) => indexIn(tables.authors, batch.authors, JSON.stringify(authors), authors),
+    // Posts share their lists (valueSharer in post-store.ts): known by identity, most need no JSON key.
+    authors: (authors) => {
+      let index = tables.authorLists.get(authors)
+      if (index === undefined) {
+        index = indexIn(tables.authors, batch.authors, JSON.stringify(authors), authors)
+        tables.authorLists.set(authors, index)
+      }
+      return index
+    },
   }
   for (const [filePath, record] of records) {
     const stored = toStoredRecord(filePath, record, indexes)
