@@ -351,11 +351,14 @@ export class PostCache implements RenderStore {
 
   /** The journal, when it stays small and there is an index to add it to; else a new index. */
   #writeRecords(records: ReadonlyMap<string, PostRecord>, touched: ReadonlySet<string>): void {
-    const paths = new Set([...this.#journalPaths, ...touched])
-    const keys = new Set([...this.#journalKeys, ...this.#changedKeys])
-    this.#changedKeys.clear()
     const limit = Math.max(JOURNAL_MIN_LIMIT, Math.ceil(records.size / RECORDS_PER_JOURNAL_ENTRY))
-    if (this.#indexId !== undefined && paths.size + keys.size <= limit) {
+    // A first build (no index) or one that touched too many records writes the index: gathering
+    // the 100,000 paths it touched into a set only to count them was garbage at its peak.
+    const hasJournal = this.#indexId !== undefined && touched.size + this.#changedKeys.size <= limit
+    const paths = hasJournal ? new Set([...this.#journalPaths, ...touched]) : new Set<string>()
+    const keys = hasJournal ? new Set([...this.#journalKeys, ...this.#changedKeys]) : new Set<string>()
+    this.#changedKeys.clear()
+    if (hasJournal && this.#indexId !== undefined && paths.size + keys.size <= limit) {
       writeJournal(this.folder, this.#indexId, records, paths, this.#locations, keys)
       this.#journalPaths = paths
       this.#journalKeys = keys
