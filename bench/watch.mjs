@@ -109,10 +109,23 @@ function exposeGc() {
   return vm.runInNewContext('gc')
 }
 
-function measureMemory(gc) {
-  gc()
-  gc()
-  const { rss, heapUsed } = process.memoryUsage()
+/**
+ * Heap and RSS after full collections. RSS is the least of five readings a
+ * tenth of a second apart, each after two collections: read once, it swung
+ * by ±20% between identical runs, with pages V8 and the allocator had not
+ * given back yet.
+ */
+async function measureMemory(gc) {
+  let rss = Number.POSITIVE_INFINITY
+  let heapUsed = 0
+  for (let reading = 0; reading < 5; reading++) {
+    if (reading > 0) await new Promise((resolve) => setTimeout(resolve, 100))
+    gc()
+    gc()
+    const usage = process.memoryUsage()
+    rss = Math.min(rss, usage.rss)
+    heapUsed = usage.heapUsed
+  }
   return { rssMB: round(rss / 1024 / 1024), heapUsedMB: round(heapUsed / 1024 / 1024) }
 }
 
@@ -207,13 +220,13 @@ async function main() {
         withoutDebounceMs: renamedAt - writtenAt - event.waitedMs,
       })
     }
-    if (count === MEMORY_BASELINE_EDITS) memoryAtBaseline = measureMemory(gc)
+    if (count === MEMORY_BASELINE_EDITS) memoryAtBaseline = await measureMemory(gc)
     if (count % 500 === 0) {
       const perEdit = (performance.now() - editStarted) / count
       console.error(`  ${count}/${options.memoryEdits} edits (${Math.round(perEdit)} ms each)`)
     }
   }
-  const memoryAtEnd = measureMemory(gc)
+  const memoryAtEnd = await measureMemory(gc)
   await watcher.close()
   if (corpus.isTemporary) fs.rmSync(corpus.dir, { recursive: true, force: true })
   report(options, { startMs, first, samples, unchangedEdits, memoryAtBaseline, memoryAtEnd })
