@@ -315,7 +315,7 @@ export class PostStore implements PostLoader {
   ): Promise<LoadedPosts> {
     const { config, configHash, options } = run
     const scan = await this.#scan(paths, run, stamps)
-    const { results, readWhole } = scan
+    const { results, withBody } = scan
     // Select; then every post an output shows must have been read whole: reading one whole
     // can change it (a bad byte in its body), so select again until nothing more is read.
     let selection: Selection
@@ -323,15 +323,15 @@ export class PostStore implements PostLoader {
     for (;;) {
       selection = selectNormalized(resultsInOrder(paths, results), config, options, this.#selectionMemo)
       needed = options.neededPosts(selection.published, config)
-      const toRead = needed.filter((post) => !readWhole.has(post.file) && this.#needsBody(post, run))
+      const toRead = needed.filter((post) => !withBody.has(post.file) && this.#needsBody(post, run))
       if (toRead.length === 0) break
       for (const post of toRead) {
-        readWhole.add(post.file)
+        withBody.add(post.file)
         this.#apply(post.file, scanFile(post.file, 'whole', scan.settings), run, scan)
       }
       await this.#normalizeNeedingDates(run, scan)
     }
-    const renderings = await this.#render(needed, readWhole, results, run)
+    const renderings = await this.#render(needed, withBody, results, run)
     // Rendered, the bodies are let go, by the selection and by the memo the next selection starts from.
     const withoutBody = bodyRemover(scan.bodiless)
     releaseBodies(this.#selectionMemo, withoutBody)
@@ -433,7 +433,7 @@ export class PostStore implements PostLoader {
     const scan: ScanState = {
       results: new Map(),
       bodiless: new Map(),
-      readWhole: new Set(),
+      withBody: new Set(),
       needingDates: [],
       share: valueSharer(),
       settings: {
@@ -573,7 +573,7 @@ export class PostStore implements PostLoader {
       return
     }
     if (read.isWhole) this.lastLoad.readWhole++
-    if (read.hasBody) scan.readWhole.add(filePath)
+    if (read.hasBody) scan.withBody.add(filePath)
     if (scanned.needsDate !== undefined) scan.needingDates.push(scanned.needsDate)
     else if (scanned.result !== undefined) this.#remember(record, scanned.result, run, scan, filePath)
   }
@@ -674,7 +674,7 @@ export class PostStore implements PostLoader {
    */
   async #render(
     needed: readonly Post[],
-    readWhole: ReadonlySet<string>,
+    withBody: ReadonlySet<string>,
     normalized: ReadonlyMap<string, NormalizeResult>,
     run: Run,
   ): Promise<Renderings> {
@@ -686,7 +686,7 @@ export class PostStore implements PostLoader {
     this.#usedKeys = new Set()
     for (const post of needed) {
       const record = this.records.get(post.file) as PostRecord
-      const hasBody = readWhole.has(post.file)
+      const hasBody = withBody.has(post.file)
       const key = hasBody || record.rendered === undefined ? renderKeyOf(post) : record.rendered.key
       this.#usedKeys.add(key)
       keys.set(post.file, key)
@@ -784,7 +784,7 @@ export interface ParallelScanOptions {
 interface ScanState {
   results: Map<string, NormalizeResult>
   /** Files read whole in this run whose posts kept their bodies: an output showing one need not read it again. */
-  readWhole: Set<string>
+  withBody: Set<string>
   /** The body-less copy each record keeps of a post read whole in this run, by the post read. */
   bodiless: Map<Post, Post>
   /** Sources whose date must come from git: looked up together at the end, since git is slow to start. */
