@@ -171,12 +171,12 @@ export function normalizePost(source: SourceFile, options: NormalizeOptions): No
       ? String(slugField.value).trim()
       : defaultSlug(source.relativePath, dateFromName?.[2])
   let url: string | undefined
-  const presetPost = { file, relativePath: source.relativePath, data, fieldLines }
   // The preset's views of the post are made only with a preset, and as literals: two spread copies of
-  // presetPost per post were a quarter of normalizing it, preset or not.
-  const hasPreset = config.activePreset !== undefined
+  // one view per post were a quarter of normalizing it, preset or not.
+  const presetPost =
+    config.activePreset === undefined ? undefined : { file, relativePath: source.relativePath, data, fieldLines }
   const presetUrl =
-    date === undefined || !hasPreset
+    date === undefined || presetPost === undefined
       ? undefined
       : presetPostUrl(config, { file, relativePath: source.relativePath, data, fieldLines, date, slug })
   const urlField = presetUrl === undefined ? field(['permalink', 'url']) : undefined
@@ -199,7 +199,7 @@ export function normalizePost(source: SourceFile, options: NormalizeOptions): No
 
   // id: pinned in frontmatter, else the one the preset's generator gave, else the item URL
   let id =
-    url === undefined || date === undefined || !hasPreset
+    url === undefined || date === undefined || presetPost === undefined
       ? url
       : (presetPostId(config, { file, relativePath: source.relativePath, data, fieldLines, date, slug, url }) ?? url)
   const idField = field(['id'])
@@ -284,7 +284,7 @@ export function normalizePost(source: SourceFile, options: NormalizeOptions): No
       summary,
       image,
       isDraft,
-      excludedBecause: presetExclusion(config, presetPost, now),
+      excludedBecause: presetPost === undefined ? undefined : presetExclusion(config, presetPost, now),
       lang,
       content,
       body: parsed.body,

@@ -354,12 +354,12 @@ export class PostCache implements RenderStore {
     const limit = Math.max(JOURNAL_MIN_LIMIT, Math.ceil(records.size / RECORDS_PER_JOURNAL_ENTRY))
     // A first build (no index) or one that touched too many records writes the index: gathering
     // the 100,000 paths it touched into a set only to count them was garbage at its peak.
-    const hasJournal = this.#indexId !== undefined && touched.size + this.#changedKeys.size <= limit
-    const paths = hasJournal ? new Set([...this.#journalPaths, ...touched]) : new Set<string>()
-    const keys = hasJournal ? new Set([...this.#journalKeys, ...this.#changedKeys]) : new Set<string>()
+    const journalOf = touched.size + this.#changedKeys.size <= limit ? this.#indexId : undefined
+    const paths = journalOf === undefined ? new Set<string>() : new Set([...this.#journalPaths, ...touched])
+    const keys = journalOf === undefined ? new Set<string>() : new Set([...this.#journalKeys, ...this.#changedKeys])
     this.#changedKeys.clear()
-    if (hasJournal && this.#indexId !== undefined && paths.size + keys.size <= limit) {
-      writeJournal(this.folder, this.#indexId, records, paths, this.#locations, keys)
+    if (journalOf !== undefined && paths.size + keys.size <= limit) {
+      writeJournal(this.folder, journalOf, records, paths, this.#locations, keys)
       this.#journalPaths = paths
       this.#journalKeys = keys
       return
